@@ -1,0 +1,21 @@
+//! The crate-level error: one enum that wraps each module's own error.
+
+use crate::{render::RenderError, signature::SignatureError, transaction::ValidationError};
+
+/// Everything that can go wrong in `ereceipt-core`.
+///
+/// Each module has its own precise error type; this enum lets callers use `?` across modules.
+/// None of the variants carries customer data: field names and reasons only.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A transaction failed validation (JSON syntax, a missing or invalid field).
+    #[error(transparent)]
+    Transaction(#[from] ValidationError),
+    /// Signature strokes were invalid, incomplete or could not be decoded.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+    /// The receipt could not be rendered (an unsupported character, an oversized QR payload).
+    #[error(transparent)]
+    Render(#[from] RenderError),
+}
