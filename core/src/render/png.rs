@@ -1,0 +1,43 @@
+//! PNG encoding of a receipt bitmap: 1-bit grayscale, deterministic.
+
+use super::Bitmap;
+
+/// Encodes a bitmap as a 1-bit grayscale PNG.
+///
+/// The output depends only on the pixels and the chunks: the encoder has no clock and no
+/// randomness, and two scanline filters are tried with the smaller result kept, so the bytes are
+/// the same on every run and every architecture.
+pub fn encode_png(bitmap: &Bitmap) -> Vec<u8> {
+    let stride = bitmap.width().div_ceil(8) as usize;
+    let mut packed = vec![0u8; stride * bitmap.height() as usize];
+    for (y, row) in bitmap.pixels().chunks(bitmap.width() as usize).enumerate() {
+        for (x, &ink) in row.iter().enumerate() {
+            // PNG grayscale: 1 is white (paper), 0 is black (ink).
+            if ink == 0 {
+                packed[y * stride + x / 8] |= 0x80 >> (x % 8);
+            }
+        }
+    }
+    [png::Filter::NoFilter, png::Filter::Up]
+        .into_iter()
+        .map(|filter| encode_with(bitmap, &packed, filter))
+        .min_by_key(Vec::len)
+        .expect("two candidates")
+}
+
+fn encode_with(bitmap: &Bitmap, packed: &[u8], filter: png::Filter) -> Vec<u8> {
+    let mut out = Vec::with_capacity(packed.len() / 4);
+    let mut encoder = png::Encoder::new(&mut out, bitmap.width(), bitmap.height());
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::One);
+    encoder.set_deflate_compression(png::DeflateCompression::Level(9));
+    encoder.set_filter(filter);
+    let mut writer = encoder
+        .write_header()
+        .expect("writing to a Vec cannot fail");
+    writer
+        .write_image_data(packed)
+        .expect("the buffer matches the declared size");
+    writer.finish().expect("writing to a Vec cannot fail");
+    out
+}

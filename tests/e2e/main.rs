@@ -1,0 +1,10 @@
+//! End-to-end tests of the ereceipt workspace: one binary, one module per area.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a panic in a test helper is a failed test"
+)]
+
+mod cli;
+mod privacy;
+mod render;
