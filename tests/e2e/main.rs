@@ -5,6 +5,5 @@
     reason = "a panic in a test helper is a failed test"
 )]
 
-mod cli;
 mod privacy;
 mod render;

@@ -61,19 +61,3 @@ pub fn signature(name: &str) -> Signature {
     let json = std::fs::read_to_string(&path).expect("recorded signature exists");
     Signature::from_json(&json).expect("recorded signatures are valid")
 }
-
-/// The path of the `ereceipt` binary built alongside the running test.
-pub fn cli_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary knows its path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps");
-    let bin = dir.join(format!("ereceipt{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} missing: run the tests with `cargo test --workspace`",
-        bin.display()
-    );
-    bin
-}

@@ -40,6 +40,7 @@ pub(crate) struct Labels {
     pub not_certified: &'static str,
     pub receipt_id: &'static str,
     pub thanks: &'static str,
+    pub unsigned: &'static str,
 }
 
 pub(crate) fn labels(locale: Locale) -> &'static Labels {
@@ -86,6 +87,7 @@ static EN: Labels = Labels {
     not_certified: "NOT CERTIFIED",
     receipt_id: "RECEIPT ID",
     thanks: "THANK YOU",
+    unsigned: "UNSIGNED",
 };
 
 static ZH: Labels = Labels {
@@ -125,4 +127,5 @@ static ZH: Labels = Labels {
     not_certified: "未认证(NOT CERTIFIED)",
     receipt_id: "电子签购单号(RECEIPT ID)",
     thanks: "谢谢惠顾 THANK YOU",
+    unsigned: "未签名 UNSIGNED",
 };

@@ -41,8 +41,6 @@ pub const RENDERER_VERSION: &str = "ereceipt-render/1";
 const MARGIN: u32 = 12;
 /// Vertical distance between text lines (24-pixel glyphs plus 4 pixels of leading).
 const LINE_HEIGHT: u32 = 28;
-/// Space given to the signature.
-const SIGNATURE_HEIGHT: u32 = 160;
 /// The largest QR module, in pixels.
 const QR_MAX_MODULE: u32 = 5;
 /// The smallest QR module that phone cameras and JPEG recompression reliably keep.
@@ -122,7 +120,8 @@ impl RenderOptions {
 #[must_use]
 pub struct ReceiptDocument<'a> {
     transaction: &'a Transaction,
-    signature: Option<&'a Signature>,
+    signature: Option<SignatureInk<'a>>,
+    unsigned: bool,
     copy: CopyKind,
     certificate: Option<CertificateBlock>,
     qr_payload: Option<Vec<u8>>,
@@ -135,15 +134,28 @@ impl<'a> ReceiptDocument<'a> {
         ReceiptDocument {
             transaction,
             signature: None,
+            unsigned: false,
             copy: CopyKind::Customer,
             certificate: None,
             qr_payload: None,
             receipt_id: None,
         }
     }
-    /// The cardholder's signature.
+    /// The cardholder's signature, drawn from its strokes.
     pub fn signature(mut self, signature: &'a Signature) -> Self {
-        self.signature = Some(signature);
+        self.signature = Some(SignatureInk::Strokes(signature));
+        self
+    }
+    /// The cardholder's signature as the pixels of its band (see [`signature_band`]): what a
+    /// verifier has when it re-renders a receipt without the biometric strokes.
+    pub fn signature_band(mut self, band: Bitmap) -> Self {
+        self.signature = Some(SignatureInk::Band(band));
+        self
+    }
+    /// Marks the receipt as issued without a terminal signature (the signing key was
+    /// unavailable); it is printed in large inverted letters so it cannot pass for signed.
+    pub fn unsigned(mut self, unsigned: bool) -> Self {
+        self.unsigned = unsigned;
         self
     }
     /// Which copy this is.
@@ -167,6 +179,36 @@ impl<'a> ReceiptDocument<'a> {
         self
     }
 }
+
+/// Where the signature's pixels come from.
+#[derive(Clone, Debug)]
+enum SignatureInk<'a> {
+    Strokes(&'a Signature),
+    Band(Bitmap),
+}
+
+/// The signature band: the signature's ink, thresholded, centred in a bitmap of the content
+/// width and [`SIGNATURE_HEIGHT`] rows. Its size depends only on the paper, so the layout of
+/// everything else never depends on the signature, and the band's pixels can be hashed into
+/// the receipt record instead of the strokes.
+pub fn signature_band(signature: &Signature, paper: Paper) -> Bitmap {
+    let width = paper.width() - 2 * MARGIN;
+    let ink = signature.render(&InkOptions::default(), width, SIGNATURE_HEIGHT);
+    let mut band = Bitmap::new(width, SIGNATURE_HEIGHT);
+    let x0 = width.saturating_sub(ink.width) / 2;
+    let y0 = SIGNATURE_HEIGHT.saturating_sub(ink.height) / 2;
+    for y in 0..ink.height.min(SIGNATURE_HEIGHT) {
+        for x in 0..ink.width.min(width) {
+            if ink.data[(y * ink.width + x) as usize] >= 128 {
+                band.set(x0 + x, y0 + y, true);
+            }
+        }
+    }
+    band
+}
+
+/// Height of the signature band in pixels.
+pub const SIGNATURE_HEIGHT: u32 = 160;
 
 /// Why a receipt could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -296,6 +338,9 @@ fn compose(doc: &ReceiptDocument<'_>, opts: &RenderOptions) -> Result<Composer, 
         CopyKind::Merchant => l.merchant_copy,
         CopyKind::Duplicate => l.duplicate_copy,
     };
+    if doc.unsigned {
+        c.banner("unsigned", l.unsigned, true);
+    }
     if doc.copy == CopyKind::Duplicate {
         c.banner("copy", copy, true);
     } else {
@@ -465,10 +510,15 @@ fn verification(
 ) -> Result<(), RenderError> {
     let tx = doc.transaction;
     let cvm = tx.card().cardholder_verification;
-    if let Some(signature) = doc.signature {
+    if let Some(ink) = &doc.signature {
         c.line("signature", l.signature, Align::Left, 1)?;
-        let ink = signature.render(&InkOptions::default(), c.content_width(), SIGNATURE_HEIGHT);
-        c.coverage("signature", &ink, SIGNATURE_HEIGHT);
+        let paper = Paper::from_width(c.canvas.width()).expect("the composer uses a paper width");
+        match ink {
+            SignatureInk::Strokes(signature) => {
+                c.band("signature", &signature_band(signature, paper))
+            }
+            SignatureInk::Band(band) => c.band("signature", band),
+        }
         c.rule(false);
         let agreement = if tx.kind() == Kind::Sale {
             l.agreement
@@ -704,19 +754,20 @@ impl Composer {
     }
 
     /// An 8-bit coverage image, thresholded at half coverage, centred in a band of `band` rows.
-    fn coverage(&mut self, field: &'static str, ink: &crate::signature::Coverage, band: u32) {
-        self.canvas.grow_to(self.y + band);
-        let x0 = MARGIN + self.content_width().saturating_sub(ink.width) / 2;
-        let y0 = self.y + band.saturating_sub(ink.height) / 2;
-        for y in 0..ink.height {
-            for x in 0..ink.width {
-                if ink.data[(y * ink.width + x) as usize] >= 128 {
-                    self.canvas.set(x0 + x, y0 + y, true);
+    /// Copies a band bitmap at the left margin; a band of the wrong size is clipped or padded
+    /// so the layout below it never moves.
+    fn band(&mut self, field: &'static str, band: &Bitmap) {
+        let (w, h) = (self.content_width(), SIGNATURE_HEIGHT);
+        self.canvas.grow_to(self.y + h);
+        for y in 0..h.min(band.height()) {
+            for x in 0..w.min(band.width()) {
+                if band.ink(x, y) {
+                    self.canvas.set(MARGIN + x, self.y + y, true);
                 }
             }
         }
-        self.record(field, x0, y0, ink.width, ink.height);
-        self.y += band;
+        self.record(field, MARGIN, self.y, w, h);
+        self.y += h;
     }
 
     fn qr(&mut self, payload: &[u8]) -> Result<(), RenderError> {

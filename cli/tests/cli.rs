@@ -1,7 +1,17 @@
 //! The `ereceipt` binary as a user runs it.
 
-use ereceipt_tests::{cli_binary, data_dir};
+#![allow(
+    clippy::unwrap_used,
+    reason = "a panic in a test helper is a failed test"
+)]
+
+use ereceipt_tests::data_dir;
+use std::path::PathBuf;
 use std::process::Command;
+
+fn cli_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ereceipt"))
+}
 
 fn sample(name: &str) -> String {
     data_dir()
