@@ -1,5 +1,7 @@
 //! The crate-level error: one enum that wraps each module's own error.
 
+use crate::identity::IdentityError;
+use crate::record::{IssueError, RecordError, VerifyError};
 use crate::{render::RenderError, signature::SignatureError, transaction::ValidationError};
 
 /// Everything that can go wrong in `ereceipt-core`.
@@ -18,4 +20,16 @@ pub enum Error {
     /// The receipt could not be rendered (an unsupported character, an oversized QR payload).
     #[error(transparent)]
     Render(#[from] RenderError),
+    /// A key, certificate or certificate request was refused.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    /// A receipt record could not be made or read.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// A receipt could not be issued.
+    #[error(transparent)]
+    Issue(#[from] IssueError),
+    /// A receipt image could not be read for verification.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
 }

@@ -35,8 +35,10 @@
 //! # Ok::<(), ereceipt_core::Error>(())
 //! ```
 
+pub mod identity;
 pub mod money;
 pub mod pan;
+pub mod record;
 pub mod render;
 pub mod signature;
 pub mod transaction;

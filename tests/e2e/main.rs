@@ -7,3 +7,4 @@
 
 mod privacy;
 mod render;
+mod trust;

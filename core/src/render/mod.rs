@@ -74,6 +74,11 @@ impl Paper {
             Paper::Mm80 => 576,
         }
     }
+
+    /// Width between the margins, in pixels: the width of the signature band.
+    pub fn content_width(self) -> u32 {
+        self.width() - 2 * MARGIN
+    }
 }
 
 /// Which copy of the receipt this is.
@@ -192,7 +197,7 @@ enum SignatureInk<'a> {
 /// everything else never depends on the signature, and the band's pixels can be hashed into
 /// the receipt record instead of the strokes.
 pub fn signature_band(signature: &Signature, paper: Paper) -> Bitmap {
-    let width = paper.width() - 2 * MARGIN;
+    let width = paper.content_width();
     let ink = signature.render(&InkOptions::default(), width, SIGNATURE_HEIGHT);
     let mut band = Bitmap::new(width, SIGNATURE_HEIGHT);
     let x0 = width.saturating_sub(ink.width) / 2;
@@ -511,7 +516,7 @@ fn verification(
     let tx = doc.transaction;
     let cvm = tx.card().cardholder_verification;
     if let Some(ink) = &doc.signature {
-        c.line("signature", l.signature, Align::Left, 1)?;
+        c.line("signature.label", l.signature, Align::Left, 1)?;
         let paper = Paper::from_width(c.canvas.width()).expect("the composer uses a paper width");
         match ink {
             SignatureInk::Strokes(signature) => {
