@@ -3,12 +3,19 @@
 //! Exit codes: 0 success, 1 the input was read but refused (invalid transaction or signature,
 //! unprintable text), 2 the call was wrong or a file could not be read or written.
 
+mod terminal;
+
 use clap::{Parser, Subcommand, ValueEnum};
+use ereceipt_core::identity::{CaCertificate, TerminalSubject};
+use ereceipt_core::record::{
+    Credentials, IssueRequest, Outcome, VerificationReport, VerifyOptions, issue, verify_png,
+};
 use ereceipt_core::render::{CopyKind, Paper, ReceiptDocument, RenderOptions, render_receipt};
 use ereceipt_core::signature::{CaptureConfig, Signature};
 use ereceipt_core::{Error, Transaction};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use terminal::TerminalDir;
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +56,67 @@ enum Command {
         /// The transaction JSON file.
         transaction: PathBuf,
     },
+    /// Manage a terminal directory.
+    Terminal {
+        #[command(subcommand)]
+        command: TerminalCommand,
+    },
+    /// Issue a signed, chained receipt from a terminal directory.
+    Issue {
+        /// The terminal directory (`ereceipt terminal init`).
+        #[arg(long)]
+        terminal: PathBuf,
+        /// The transaction, in the JSON form of docs/TRANSACTION.md.
+        #[arg(long)]
+        transaction: PathBuf,
+        /// The cardholder's signature strokes (ereceipt-strokes/1 JSON).
+        #[arg(long)]
+        signature: Option<PathBuf>,
+        /// Image width: 576 (80 mm paper) or 384 (58 mm paper).
+        #[arg(long, default_value_t = 576)]
+        width: u32,
+        /// Which copy to print.
+        #[arg(long, value_enum, default_value_t = Copy::Customer)]
+        copy: Copy,
+        /// Where to write the PNG.
+        #[arg(long)]
+        out: PathBuf,
+        /// Print a JSON summary on standard output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify a receipt image: exit 0 when authentic and untouched, 1 when tampered or not
+    /// authentic, 2 when it cannot be read.
+    Verify {
+        /// The receipt PNG.
+        image: PathBuf,
+        /// The CA certificate (PEM) terminal certificates must chain to.
+        #[arg(long)]
+        trust: Option<PathBuf>,
+        /// Print the report as JSON on standard output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TerminalCommand {
+    /// Create a terminal key and, for offline use, a self-contained local TEST CA (its
+    /// certificate in DIR/ca.pem) and the terminal's certificate.
+    Init {
+        /// The directory to create the terminal in.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The terminal id (ISO 8583 field 41).
+        #[arg(long, default_value = "T0000001")]
+        terminal_id: String,
+        /// The merchant id (ISO 8583 field 42).
+        #[arg(long, default_value = "898310048990001")]
+        merchant_id: String,
+        /// The merchant's name.
+        #[arg(long, default_value = "ereceipt demo merchant")]
+        merchant_name: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -64,6 +132,8 @@ enum Failure {
     Usage(String),
     /// The input was refused: exit 1.
     Refused(Error),
+    /// Verification ran and the receipt is tampered or not authentic: exit 1, report printed.
+    Verdict,
 }
 
 impl From<Error> for Failure {
@@ -84,7 +154,39 @@ fn main() -> ExitCode {
             eprintln!("error: {error}");
             ExitCode::from(1)
         }
+        Err(Failure::Verdict) => ExitCode::from(1),
     }
+}
+
+fn copy_kind(copy: Copy) -> CopyKind {
+    match copy {
+        Copy::Customer => CopyKind::Customer,
+        Copy::Merchant => CopyKind::Merchant,
+        Copy::Duplicate => CopyKind::Duplicate,
+    }
+}
+
+fn paper(width: u32) -> Result<Paper, Failure> {
+    Paper::from_width(width).ok_or_else(|| Failure::Usage("--width must be 384 or 576".into()))
+}
+
+/// Reads a signature file and applies the capture policy: a receipt needs a real signature,
+/// not a dot.
+fn read_signature(path: Option<&Path>) -> Result<Option<Signature>, Failure> {
+    let Some(path) = path else { return Ok(None) };
+    let signature = Signature::from_json(&read(path)?).map_err(Error::from)?;
+    CaptureConfig::default()
+        .check(&signature)
+        .map_err(Error::from)?;
+    Ok(Some(signature))
+}
+
+#[allow(
+    clippy::print_stdout,
+    reason = "printing the result is the command's job"
+)]
+fn print(text: &str) {
+    println!("{text}");
 }
 
 fn read(path: &Path) -> Result<String, Failure> {
@@ -145,16 +247,148 @@ fn run(command: Command) -> Result<(), Failure> {
             let tx = Transaction::from_json(&read(&transaction)?).map_err(Error::from)?;
             let pretty: serde_json::Value =
                 serde_json::from_str(&tx.to_json()).expect("to_json writes valid JSON");
-            let text =
-                serde_json::to_string_pretty(&pretty).expect("a JSON value always serialises");
-            #[allow(
-                clippy::print_stdout,
-                reason = "printing the result is this command's job"
-            )]
-            {
-                println!("{text}");
+            print(&serde_json::to_string_pretty(&pretty).expect("a JSON value always serialises"));
+            Ok(())
+        }
+        Command::Terminal {
+            command:
+                TerminalCommand::Init {
+                    dir,
+                    terminal_id,
+                    merchant_id,
+                    merchant_name,
+                },
+        } => {
+            let subject = TerminalSubject::new(&merchant_id, &merchant_name, &terminal_id)
+                .map_err(|e| Failure::Usage(e.to_string()))?;
+            let ca = terminal::init(&dir, &subject).map_err(Failure::Usage)?;
+            eprintln!(
+                "terminal {terminal_id} of merchant {merchant_id} created in {}",
+                dir.display()
+            );
+            eprintln!(
+                "its certificate is issued by a local TEST CA ({ca}); {} is test material",
+                dir.join("ca.pem").display()
+            );
+            Ok(())
+        }
+        Command::Issue {
+            terminal,
+            transaction,
+            signature,
+            width,
+            copy,
+            out,
+            json,
+        } => {
+            let mut t = TerminalDir::load(&terminal).map_err(Failure::Usage)?;
+            let tx = Transaction::from_json(&read(&transaction)?).map_err(Error::from)?;
+            let signature = read_signature(signature.as_deref())?;
+            let request = IssueRequest {
+                transaction: &tx,
+                signature: signature.as_ref(),
+                copy: copy_kind(copy),
+                paper: paper(width)?,
+            };
+            let credentials = Credentials {
+                signer: &t.signer,
+                certificate: &t.certificate,
+                chain_pem: &t.chain_pem,
+            };
+            let issued = issue(&t.state, request, &credentials).map_err(Error::from)?;
+            // The receipt is stored before the counter moves on: a crash in between leaves a
+            // receipt whose counter will be issued again, never a counter without its receipt.
+            terminal::write_atomic(&out, &issued.png, false)
+                .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", out.display())))?;
+            t.advance(issued.next).map_err(Failure::Usage)?;
+            if json {
+                let summary = serde_json::json!({
+                    "receipt_id": issued.record.receipt_id.to_string(),
+                    "terminal_id": issued.record.terminal_id,
+                    "counter": issued.record.counter,
+                    "signed": issued.summary.signature.is_some(),
+                    "bytes": issued.png.len(),
+                    "out": out.display().to_string(),
+                });
+                print(&summary.to_string());
+            } else {
+                eprintln!(
+                    "issued receipt {} (counter {}) to {} ({} bytes{})",
+                    issued.record.receipt_id,
+                    issued.record.counter,
+                    out.display(),
+                    issued.png.len(),
+                    if issued.signing_error.is_some() {
+                        ", UNSIGNED"
+                    } else {
+                        ""
+                    }
+                );
             }
             Ok(())
         }
+        Command::Verify { image, trust, json } => {
+            let png = std::fs::read(&image)
+                .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", image.display())))?;
+            let anchor = match trust {
+                Some(path) => Some(
+                    CaCertificate::from_pem(&read(&path)?)
+                        .map_err(|e| Failure::Usage(e.to_string()))?,
+                ),
+                None => None,
+            };
+            let options = VerifyOptions {
+                trust_anchor: anchor.as_ref(),
+                at_unix_seconds: time::OffsetDateTime::now_utc().unix_timestamp(),
+            };
+            let report = verify_png(&png, &options).map_err(|e| Failure::Usage(e.to_string()))?;
+            if json {
+                print(&serde_json::to_string_pretty(&report).expect("reports serialise"));
+            } else {
+                print(&describe(&report));
+            }
+            if report.authentic && !report.tampered {
+                Ok(())
+            } else {
+                Err(Failure::Verdict)
+            }
+        }
     }
+}
+
+/// The report in words, for a person at a terminal.
+fn describe(report: &VerificationReport) -> String {
+    let verdict = match (report.authentic, report.tampered) {
+        (true, false) => "AUTHENTIC and UNTOUCHED",
+        (true, true) => "AUTHENTIC record, but the IMAGE WAS ALTERED",
+        (false, true) => "TAMPERED",
+        (false, false) => "NOT VERIFIED as authentic",
+    };
+    let mut out = format!("{verdict}\n");
+    if let (Some(id), Some(terminal)) = (&report.receipt_id, &report.terminal_id) {
+        out.push_str(&format!("receipt {id} from terminal {terminal}\n"));
+    }
+    for check in &report.checks {
+        let mark = match check.outcome {
+            Outcome::Passed => "ok  ",
+            Outcome::Failed => "FAIL",
+            Outcome::Skipped => "skip",
+        };
+        out.push_str(&format!("  {mark} {:<20} {}\n", check.name, check.detail));
+    }
+    for r in &report.regions {
+        out.push_str(&format!(
+            "  altered region x={} y={} w={} h={} ({})\n",
+            r.x,
+            r.y,
+            r.w,
+            r.h,
+            if r.fields.is_empty() {
+                "outside printed fields".to_owned()
+            } else {
+                r.fields.join(", ")
+            }
+        ));
+    }
+    out.trim_end().to_owned()
 }

@@ -129,3 +129,133 @@ fn check_prints_the_masked_canonical_form() {
     assert_eq!(json["card"]["masked_pan"], "411111******1111");
     assert!(!stdout.contains("4111111111111111"));
 }
+
+#[test]
+fn terminal_issue_verify_round_trip_with_exit_codes() {
+    let dir = std::env::temp_dir().join(format!("ereceipt-cli-trust-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let terminal = dir.join("terminal");
+    let run = |args: &[&str]| Command::new(cli_binary()).args(args).output().unwrap();
+    let t = terminal.to_str().unwrap();
+    let init = run(&[
+        "terminal",
+        "init",
+        "--dir",
+        t,
+        "--terminal-id",
+        "BER00007",
+        "--merchant-id",
+        "DE4421000712",
+        "--merchant-name",
+        "Bäckerei Müller",
+    ]);
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    assert!(String::from_utf8_lossy(&init.stderr).contains("TEST CA"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(terminal.join("terminal-key.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the private key is readable by its owner only"
+        );
+    }
+    assert_eq!(
+        run(&["terminal", "init", "--dir", t]).status.code(),
+        Some(2),
+        "no overwrite"
+    );
+
+    let receipt = dir.join("r.png");
+    let r = receipt.to_str().unwrap();
+    let issued = run(&[
+        "issue",
+        "--terminal",
+        t,
+        "--transaction",
+        &sample("contactless-sale"),
+        "--out",
+        r,
+        "--json",
+    ]);
+    assert!(
+        issued.status.success(),
+        "{}",
+        String::from_utf8_lossy(&issued.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&issued.stdout).unwrap();
+    assert_eq!(summary["counter"], 1);
+    assert_eq!(summary["signed"], true);
+
+    let ca = terminal.join("ca.pem");
+    let verified = run(&["verify", r, "--trust", ca.to_str().unwrap(), "--json"]);
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
+    assert_eq!(report["authentic"], true);
+    assert_eq!(report["tampered"], false);
+    assert_eq!(report["receipt_id"], summary["receipt_id"]);
+    assert_eq!(report["terminal_id"], "BER00007");
+    assert!(report["regions"].as_array().unwrap().is_empty());
+    assert!(report["checks"].as_array().unwrap().len() >= 6);
+
+    // Without a trust anchor nothing can be called authentic.
+    assert_eq!(run(&["verify", r]).status.code(), Some(1));
+
+    // A second receipt continues the count.
+    let second = run(&[
+        "issue",
+        "--terminal",
+        t,
+        "--transaction",
+        &sample("contactless-sale"),
+        "--out",
+        r,
+        "--json",
+    ]);
+    let summary: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert_eq!(summary["counter"], 2);
+
+    // A transaction of another terminal is refused (exit 1), and nothing is counted.
+    let other = run(&[
+        "issue",
+        "--terminal",
+        t,
+        "--transaction",
+        &sample("cny-sale"),
+        "--signature",
+        &data_dir()
+            .join("signatures/wang-xiaoming.json")
+            .display()
+            .to_string(),
+        "--out",
+        r,
+    ]);
+    assert_eq!(other.status.code(), Some(1));
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(terminal.join("state.json")).unwrap())
+            .unwrap();
+    assert_eq!(state["counter"], 2);
+
+    // Unreadable input: exit 2.
+    std::fs::write(dir.join("junk.png"), b"not a png").unwrap();
+    assert_eq!(
+        run(&["verify", dir.join("junk.png").to_str().unwrap()])
+            .status
+            .code(),
+        Some(2)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
