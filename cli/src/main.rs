@@ -32,18 +32,8 @@ struct Cli {
 enum Command {
     /// Render a receipt image from a transaction (and a signature when the card needs one).
     Render {
-        /// The transaction, in the JSON form of docs/TRANSACTION.md.
-        #[arg(long)]
-        transaction: PathBuf,
-        /// The cardholder's signature strokes (ereceipt-strokes/1 JSON).
-        #[arg(long)]
-        signature: Option<PathBuf>,
-        /// Image width: 576 (80 mm paper) or 384 (58 mm paper).
-        #[arg(long, default_value_t = 576)]
-        width: u32,
-        /// Which copy to print.
-        #[arg(long, value_enum, default_value_t = Copy::Customer)]
-        copy: Copy,
+        #[command(flatten)]
+        receipt: ReceiptArgs,
         /// Text to encode in the receipt's QR code.
         #[arg(long)]
         qr: Option<String>,
@@ -66,18 +56,8 @@ enum Command {
         /// The terminal directory (`ereceipt terminal init`).
         #[arg(long)]
         terminal: PathBuf,
-        /// The transaction, in the JSON form of docs/TRANSACTION.md.
-        #[arg(long)]
-        transaction: PathBuf,
-        /// The cardholder's signature strokes (ereceipt-strokes/1 JSON).
-        #[arg(long)]
-        signature: Option<PathBuf>,
-        /// Image width: 576 (80 mm paper) or 384 (58 mm paper).
-        #[arg(long, default_value_t = 576)]
-        width: u32,
-        /// Which copy to print.
-        #[arg(long, value_enum, default_value_t = Copy::Customer)]
-        copy: Copy,
+        #[command(flatten)]
+        receipt: ReceiptArgs,
         /// Where to write the PNG.
         #[arg(long)]
         out: PathBuf,
@@ -97,6 +77,32 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// What both `render` and `issue` print: the transaction, signature, paper and copy.
+#[derive(clap::Args)]
+struct ReceiptArgs {
+    /// The transaction, in the JSON form of docs/TRANSACTION.md.
+    #[arg(long)]
+    transaction: PathBuf,
+    /// The cardholder's signature strokes (ereceipt-strokes/1 JSON).
+    #[arg(long)]
+    signature: Option<PathBuf>,
+    /// Image width: 576 (80 mm paper) or 384 (58 mm paper).
+    #[arg(long, default_value_t = 576)]
+    width: u32,
+    /// Which copy to print.
+    #[arg(long, value_enum, default_value_t = Copy::Customer)]
+    copy: Copy,
+}
+
+impl ReceiptArgs {
+    /// Reads and validates the transaction and signature files.
+    fn load(&self) -> Result<(Transaction, Option<Signature>, Paper, CopyKind), Failure> {
+        let tx = Transaction::from_json(&read(&self.transaction)?).map_err(Error::from)?;
+        let signature = read_signature(self.signature.as_deref())?;
+        Ok((tx, signature, paper(self.width)?, copy_kind(self.copy)))
+    }
 }
 
 #[derive(Subcommand)]
@@ -196,50 +202,26 @@ fn read(path: &Path) -> Result<String, Failure> {
 
 fn run(command: Command) -> Result<(), Failure> {
     match command {
-        Command::Render {
-            transaction,
-            signature,
-            width,
-            copy,
-            qr,
-            out,
-        } => {
-            let paper = Paper::from_width(width)
-                .ok_or_else(|| Failure::Usage("--width must be 384 or 576".into()))?;
-            let tx = Transaction::from_json(&read(&transaction)?).map_err(Error::from)?;
-            let signature = match signature {
-                Some(path) => {
-                    let signature = Signature::from_json(&read(&path)?).map_err(Error::from)?;
-                    // A receipt needs a real signature, not a dot: the capture policy applies.
-                    CaptureConfig::default()
-                        .check(&signature)
-                        .map_err(Error::from)?;
-                    Some(signature)
-                }
-                None => None,
-            };
-            let mut doc = ReceiptDocument::new(&tx).copy(match copy {
-                Copy::Customer => CopyKind::Customer,
-                Copy::Merchant => CopyKind::Merchant,
-                Copy::Duplicate => CopyKind::Duplicate,
-            });
+        Command::Render { receipt, qr, out } => {
+            let (tx, signature, paper, copy) = receipt.load()?;
+            let mut doc = ReceiptDocument::new(&tx).copy(copy);
             if let Some(signature) = &signature {
                 doc = doc.signature(signature);
             }
             if let Some(qr) = qr {
                 doc = doc.qr_payload(qr.into_bytes());
             }
-            let receipt =
+            let rendered =
                 render_receipt(&doc, &RenderOptions::paper(paper)).map_err(Error::from)?;
-            std::fs::write(&out, receipt.bytes())
+            std::fs::write(&out, rendered.bytes())
                 .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", out.display())))?;
-            let bitmap = receipt.bitmap();
+            let bitmap = rendered.bitmap();
             eprintln!(
                 "wrote {} ({}x{} px, {} bytes)",
                 out.display(),
                 bitmap.width(),
                 bitmap.height(),
-                receipt.bytes().len()
+                rendered.bytes().len()
             );
             Ok(())
         }
@@ -274,21 +256,17 @@ fn run(command: Command) -> Result<(), Failure> {
         }
         Command::Issue {
             terminal,
-            transaction,
-            signature,
-            width,
-            copy,
+            receipt,
             out,
             json,
         } => {
             let mut t = TerminalDir::load(&terminal).map_err(Failure::Usage)?;
-            let tx = Transaction::from_json(&read(&transaction)?).map_err(Error::from)?;
-            let signature = read_signature(signature.as_deref())?;
+            let (tx, signature, paper, copy) = receipt.load()?;
             let request = IssueRequest {
                 transaction: &tx,
                 signature: signature.as_ref(),
-                copy: copy_kind(copy),
-                paper: paper(width)?,
+                copy,
+                paper,
             };
             let credentials = Credentials {
                 signer: &t.signer,

@@ -79,16 +79,22 @@ fn verify(png: &[u8], anchor: &CaCertificate) -> VerificationReport {
     verify_png(png, &options).unwrap()
 }
 
-fn decode(png: &[u8]) -> Bitmap {
-    let decoder = png::Decoder::new(std::io::Cursor::new(png));
+/// Decodes any PNG to ink pixels (luma below one half).
+fn decode(png_bytes: &[u8]) -> Bitmap {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size().unwrap()];
     let frame = reader.next_frame(&mut buf).unwrap();
+    let channels = frame.color_type.samples();
     let mut bitmap = Bitmap::new(frame.width, frame.height);
     for y in 0..frame.height {
         for x in 0..frame.width {
-            let byte = buf[y as usize * frame.line_size + x as usize / 8];
-            bitmap.set(x, y, byte & (0x80 >> (x % 8)) == 0);
+            bitmap.set(
+                x,
+                y,
+                buf[y as usize * frame.line_size + x as usize * channels] < 128,
+            );
         }
     }
     bitmap
@@ -230,31 +236,12 @@ fn lossless_re_encoding_raises_no_alarm() {
             .collect();
         writer.write_image_data(&data).unwrap();
     }
-    let report = verify(&forge(&issued.png, &decode_any(&rgb)), t.ca.certificate());
+    let report = verify(&forge(&issued.png, &decode(&rgb)), t.ca.certificate());
     assert!(!report.tampered, "{report:#?}");
     let evidence = extract_evidence(&issued.png).unwrap().unwrap();
     let rgb_with_evidence = ereceipt_core::record::embed_evidence(&rgb, &evidence);
     let report = verify(&rgb_with_evidence, t.ca.certificate());
     assert!(report.authentic && !report.tampered, "{report:#?}");
-}
-
-fn decode_any(png_bytes: &[u8]) -> Bitmap {
-    let mut reader = png::Decoder::new(std::io::Cursor::new(png_bytes))
-        .read_info()
-        .unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let frame = reader.next_frame(&mut buf).unwrap();
-    let mut bitmap = Bitmap::new(frame.width, frame.height);
-    for y in 0..frame.height {
-        for x in 0..frame.width {
-            bitmap.set(
-                x,
-                y,
-                buf[y as usize * frame.line_size + x as usize * 3] < 128,
-            );
-        }
-    }
-    bitmap
 }
 
 #[test]

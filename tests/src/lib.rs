@@ -18,10 +18,10 @@ pub fn artifacts_dir() -> PathBuf {
     dir
 }
 
-/// The names of the sample transactions in `tests/data/transactions/`, sorted.
-pub fn transaction_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(data_dir().join("transactions"))
-        .expect("tests/data/transactions exists")
+/// The names (without `.json`) of the JSON files in `tests/data/<folder>/`, sorted.
+fn json_names(folder: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(data_dir().join(folder))
+        .expect("the fixture folder exists")
         .filter_map(|e| {
             let name = e.ok()?.file_name().into_string().ok()?;
             name.strip_suffix(".json").map(str::to_owned)
@@ -29,6 +29,11 @@ pub fn transaction_names() -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// The names of the sample transactions in `tests/data/transactions/`, sorted.
+pub fn transaction_names() -> Vec<String> {
+    json_names("transactions")
 }
 
 /// The JSON text of a sample transaction.
@@ -44,15 +49,7 @@ pub fn transaction(name: &str) -> Transaction {
 
 /// The names of the recorded signatures in `tests/data/signatures/`, sorted.
 pub fn signature_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(data_dir().join("signatures"))
-        .expect("tests/data/signatures exists")
-        .filter_map(|e| {
-            let name = e.ok()?.file_name().into_string().ok()?;
-            name.strip_suffix(".json").map(str::to_owned)
-        })
-        .collect();
-    names.sort();
-    names
+    json_names("signatures")
 }
 
 /// A recorded signature, parsed.

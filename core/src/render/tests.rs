@@ -1,45 +1,30 @@
 use super::*;
 use crate::transaction::Transaction;
 
-fn contactless() -> Transaction {
+/// A small sale with the given merchant name and verification method.
+fn sale(merchant_name: &str, entry_mode: EntryMode, cvm: Cvm) -> Transaction {
     Transaction::builder()
         .kind(Kind::Sale)
         .trace_number("310")
         .amount(1450, "EUR")
         .local_time("2026-11-22T08:05:11+01:00")
         .terminal_id("BER00007")
-        .merchant("DE4421000712", "Bäckerei Müller")
+        .merchant("DE4421000712", merchant_name)
         .pan("4111111111111111")
-        .card(
-            crate::transaction::CardBrand::Visa,
-            EntryMode::Contactless,
-            Cvm::None,
-        )
+        .card(crate::transaction::CardBrand::Visa, entry_mode, cvm)
         .auth_code("041877")
         .batch_number("19")
         .build()
         .unwrap()
 }
 
+fn contactless() -> Transaction {
+    sale("Bäckerei Müller", EntryMode::Contactless, Cvm::None)
+}
+
 #[test]
 fn unsupported_characters_are_refused_with_their_field() {
-    let tx = Transaction::builder()
-        .kind(Kind::Sale)
-        .trace_number("1")
-        .amount(100, "USD")
-        .local_time("2026-11-22T08:05:11+01:00")
-        .terminal_id("T1")
-        .merchant("M1", "Coffee ☕ Bar")
-        .pan("4111111111111111")
-        .card(
-            crate::transaction::CardBrand::Visa,
-            EntryMode::Chip,
-            Cvm::OnlinePin,
-        )
-        .auth_code("1")
-        .batch_number("1")
-        .build()
-        .unwrap();
+    let tx = sale("Coffee ☕ Bar", EntryMode::Chip, Cvm::OnlinePin);
     let err = render_receipt(&ReceiptDocument::new(&tx), &RenderOptions::default()).unwrap_err();
     assert_eq!(
         err,
@@ -56,23 +41,7 @@ fn unsupported_characters_are_refused_with_their_field() {
 
 #[test]
 fn signature_cvm_needs_a_signature() {
-    let tx = Transaction::builder()
-        .kind(Kind::Sale)
-        .trace_number("1")
-        .amount(100, "USD")
-        .local_time("2026-11-22T08:05:11+01:00")
-        .terminal_id("T1")
-        .merchant("M1", "Coffee Bar")
-        .pan("4111111111111111")
-        .card(
-            crate::transaction::CardBrand::Visa,
-            EntryMode::Chip,
-            Cvm::Signature,
-        )
-        .auth_code("1")
-        .batch_number("1")
-        .build()
-        .unwrap();
+    let tx = sale("Coffee Bar", EntryMode::Chip, Cvm::Signature);
     assert_eq!(
         render_receipt(&ReceiptDocument::new(&tx), &RenderOptions::default()).unwrap_err(),
         RenderError::SignatureRequired
