@@ -6,9 +6,9 @@
 mod terminal;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use ereceipt_core::identity::{CaCertificate, TerminalSubject};
+use ereceipt_core::identity::{CaCertificate, TerminalCertificate, TerminalSubject};
 use ereceipt_core::record::{
-    Credentials, IssueRequest, Outcome, VerificationReport, VerifyOptions, issue, verify_png,
+    Credentials, IssueRequest, Outcome, VerificationReport, VerifyOptions, issue, verify_image,
 };
 use ereceipt_core::render::{CopyKind, Paper, ReceiptDocument, RenderOptions, render_receipt};
 use ereceipt_core::signature::{CaptureConfig, Signature};
@@ -68,11 +68,15 @@ enum Command {
     /// Verify a receipt image: exit 0 when authentic and untouched, 1 when tampered or not
     /// authentic, 2 when it cannot be read.
     Verify {
-        /// The receipt PNG.
+        /// The receipt image (PNG or JPEG).
         image: PathBuf,
         /// The CA certificate (PEM) terminal certificates must chain to.
         #[arg(long)]
         trust: Option<PathBuf>,
+        /// A terminal certificate (PEM) to check the QR code's signature with when the image
+        /// lost its embedded record; may be repeated.
+        #[arg(long)]
+        certificate: Vec<PathBuf>,
         /// Print the report as JSON on standard output.
         #[arg(long)]
         json: bool,
@@ -305,7 +309,19 @@ fn run(command: Command) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Verify { image, trust, json } => {
+        Command::Verify {
+            image,
+            trust,
+            certificate,
+            json,
+        } => {
+            let certificates = certificate
+                .iter()
+                .map(|path| {
+                    TerminalCertificate::from_pem(&read(path)?)
+                        .map_err(|e| Failure::Usage(e.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
             let png = std::fs::read(&image)
                 .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", image.display())))?;
             let anchor = match trust {
@@ -317,9 +333,10 @@ fn run(command: Command) -> Result<(), Failure> {
             };
             let options = VerifyOptions {
                 trust_anchor: anchor.as_ref(),
+                known_certificates: &certificates,
                 at_unix_seconds: time::OffsetDateTime::now_utc().unix_timestamp(),
             };
-            let report = verify_png(&png, &options).map_err(|e| Failure::Usage(e.to_string()))?;
+            let report = verify_image(&png, &options).map_err(|e| Failure::Usage(e.to_string()))?;
             if json {
                 print(&serde_json::to_string_pretty(&report).expect("reports serialise"));
             } else {

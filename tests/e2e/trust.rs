@@ -8,7 +8,7 @@ use ereceipt_core::identity::{
 };
 use ereceipt_core::record::{
     ChainState, ChainValue, Credentials, IssueRequest, IssuedReceipt, Outcome, QrSummary,
-    VerificationReport, VerifyOptions, extract_evidence, issue, verify_png,
+    VerificationReport, VerifyOptions, extract_evidence, issue, verify_image,
 };
 use ereceipt_core::render::font::FontPack;
 use ereceipt_core::render::{Bitmap, CopyKind, Paper, encode_png};
@@ -72,11 +72,20 @@ fn issue_sample(name: &str, paper: Paper, state: Option<ChainState>) -> (Termina
 }
 
 fn verify(png: &[u8], anchor: &CaCertificate) -> VerificationReport {
+    verify_knowing(png, anchor, &[])
+}
+
+fn verify_knowing(
+    png: &[u8],
+    anchor: &CaCertificate,
+    known: &[TerminalCertificate],
+) -> VerificationReport {
     let options = VerifyOptions {
         trust_anchor: Some(anchor),
+        known_certificates: known,
         at_unix_seconds: OffsetDateTime::now_utc().unix_timestamp(),
     };
-    verify_png(png, &options).unwrap()
+    verify_image(png, &options).unwrap()
 }
 
 /// Decodes any PNG to ink pixels (luma below one half).
@@ -334,4 +343,71 @@ fn a_locked_key_issues_a_visibly_unsigned_receipt_that_keeps_its_place() {
     assert!(!report.authentic && !report.tampered, "{report:#?}");
     let layout = ereceipt_core::record::layout_of(&issued.png).expect("evidence present");
     assert!(layout.iter().any(|f| f.field == "unsigned"));
+}
+
+/// What a messaging app does to a picture: JPEG at a quality, optionally scaled.
+fn degrade(png_bytes: &[u8], quality: u8, scale_percent: u32) -> Vec<u8> {
+    let image = image::load_from_memory(png_bytes).unwrap().to_luma8();
+    let (w, h) = image.dimensions();
+    let scaled = image::imageops::resize(
+        &image,
+        w * scale_percent / 100,
+        h * scale_percent / 100,
+        image::imageops::FilterType::Triangle,
+    );
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(&scaled)
+        .unwrap();
+    out
+}
+
+#[test]
+fn after_messaging_apps_the_qr_code_still_identifies_the_receipt() {
+    let (t, issued) = issue_sample("usd-restaurant", Paper::Mm80, None);
+    let known = [t.certificate.clone()];
+    let stripped = encode_png(&decode(&issued.png));
+    for (name, bytes) in [
+        ("metadata stripped", stripped.clone()),
+        ("JPEG 95", degrade(&stripped, 95, 100)),
+        ("JPEG 75", degrade(&stripped, 75, 100)),
+        ("JPEG 75 at 90 %", degrade(&stripped, 75, 90)),
+    ] {
+        let report = verify_knowing(&bytes, t.ca.certificate(), &known);
+        assert_eq!(
+            report.receipt_id.as_deref(),
+            Some(issued.record.receipt_id.to_string().as_str()),
+            "{name}: {report:#?}"
+        );
+        assert_eq!(report.terminal_id.as_deref(), Some("SFO00311"), "{name}");
+        assert!(report.authentic && !report.tampered, "{name}: {report:#?}");
+        // Honest about what it could not check.
+        assert!(
+            report.checks.iter().any(|c| c.outcome == Outcome::Skipped),
+            "{name}"
+        );
+        // Without the terminal's certificate the signature stays unchecked.
+        let unknown = verify(&bytes, t.ca.certificate());
+        assert!(!unknown.authentic && unknown.receipt_id.is_some(), "{name}");
+    }
+}
+
+#[test]
+fn a_jpeg_with_evidence_is_not_flagged_but_not_compared() {
+    let (t, issued) = issue_sample("contactless-sale", Paper::Mm80, None);
+    // A lossy PNG: gray levels from JPEG, evidence chunk kept by a careful tool.
+    let jpeg = degrade(&issued.png, 85, 100);
+    let gray = image::load_from_memory(&jpeg).unwrap().to_luma8();
+    let mut lossy_png = Vec::new();
+    gray.write_to(
+        &mut std::io::Cursor::new(&mut lossy_png),
+        image::ImageFormat::Png,
+    )
+    .unwrap();
+    let evidence = extract_evidence(&issued.png).unwrap().unwrap();
+    let with_evidence = ereceipt_core::record::embed_evidence(&lossy_png, &evidence);
+    let report = verify(&with_evidence, t.ca.certificate());
+    assert!(report.authentic && !report.tampered, "{report:#?}");
+    let rerender = report.checks.iter().find(|c| c.name == "rerender").unwrap();
+    assert_eq!(rerender.outcome, Outcome::Skipped);
 }

@@ -26,7 +26,7 @@ pub use evidence::{Evidence, EvidenceError, embed_evidence, extract_evidence};
 pub use issue::{ChainState, Credentials, IssueError, IssueRequest, IssuedReceipt, issue};
 pub use qr::{QR_PREFIX, QrError, QrSummary};
 pub use verify::{
-    Check, Outcome, Region, VerificationReport, VerifyError, VerifyOptions, layout_of, verify_png,
+    Check, Outcome, Region, VerificationReport, VerifyError, VerifyOptions, layout_of, verify_image,
 };
 
 use crate::render::{CopyKind, Paper};

@@ -206,6 +206,14 @@ proptest! {
     }
 
     #[test]
+    fn verifier_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600), png_header in any::<bool>()) {
+        let mut input = if png_header { b"\x89PNG\r\n\x1a\n".to_vec() } else { Vec::new() };
+        input.extend(bytes);
+        let options = VerifyOptions { trust_anchor: None, known_certificates: &[], at_unix_seconds: 0 };
+        let _ = verify_image(&input, &options);
+    }
+
+    #[test]
     fn record_decoder_never_panics(text in "\\PC{0,300}") {
         let _ = ReceiptRecord::decode(format!("{RECORD_FORMAT}\n{text}").as_bytes());
     }

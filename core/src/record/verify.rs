@@ -1,7 +1,7 @@
 //! The verifier: is a receipt image authentic, and is it untouched?
 
 use super::issue::document;
-use super::{QrSummary, ReceiptRecord, bitmap_digest, extract_evidence};
+use super::{EvidenceError, QrSummary, ReceiptRecord, bitmap_digest, extract_evidence};
 use crate::identity::{CaCertificate, TerminalCertificate, verify_chain, verify_es256};
 use crate::render::{Bitmap, FieldBox, RenderOptions, SIGNATURE_HEIGHT, render_receipt};
 use serde::Serialize;
@@ -15,6 +15,9 @@ pub struct VerifyOptions<'a> {
     /// The CA certificate that terminal certificates must chain to; without one the receipt
     /// cannot be called authentic.
     pub trust_anchor: Option<&'a CaCertificate>,
+    /// Terminal certificates the verifier already knows (the platform knows every enrolled
+    /// one): used to check the QR code's signature when the image lost its evidence chunk.
+    pub known_certificates: &'a [TerminalCertificate],
     /// The time at which certificates must be valid, in Unix seconds (usually now).
     pub at_unix_seconds: i64,
 }
@@ -91,23 +94,31 @@ impl VerificationReport {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifyError {
-    /// The input is not a PNG image this verifier can decode.
-    #[error("not a readable PNG image")]
+    /// The input is not a PNG or JPEG image this verifier can decode, or is larger than
+    /// 40 megapixels.
+    #[error("not a readable PNG or JPEG image")]
     Unreadable,
 }
 
-/// Verifies a receipt PNG.
+/// Verifies a receipt image (PNG, or JPEG as messaging apps deliver it).
 ///
-/// Reads the evidence chunk (record, signature, certificates), checks the certificate chain
+/// With the evidence chunk (record, signature, certificates): checks the certificate chain
 /// against the trust anchor, the binding of the record to that certificate and the terminal's
 /// signature, then re-renders the receipt from the record and compares it with the image pixel
-/// for pixel. The signature band is compared by its digest (the record holds no strokes).
+/// for pixel (the signature band by its digest: the record holds no strokes). A lossy or resized
+/// image cannot be compared pixel for pixel, and the report says so instead of flagging it.
+///
+/// Without the chunk (metadata stripped, JPEG): reads the printed QR code, which identifies
+/// the receipt, the terminal, the counter and the amount, and checks its signature when the
+/// terminal's certificate is among the known ones; the printed content is then not checked.
+///
 /// Returns `Err` only when the file cannot be decoded; every finding is in the report.
-pub fn verify_png(
-    png: &[u8],
+pub fn verify_image(
+    bytes: &[u8],
     options: &VerifyOptions<'_>,
 ) -> Result<VerificationReport, VerifyError> {
-    let image = decode_ink(png)?;
+    let decoded = decode(bytes)?;
+    let image = &decoded.ink;
     let mut report = VerificationReport {
         authentic: false,
         tampered: false,
@@ -117,10 +128,16 @@ pub fn verify_png(
         regions: Vec::new(),
         checks: Vec::new(),
     };
-    let evidence = match extract_evidence(png) {
+    let evidence = match extract_evidence(bytes) {
         Ok(Some(evidence)) => evidence,
-        Ok(None) => {
-            report.check("evidence", Outcome::Skipped, "the image carries no ereceipt record (metadata stripped?); its content cannot be checked offline");
+        Ok(None) | Err(EvidenceError::NotPng) => {
+            report.check(
+                "evidence",
+                Outcome::Skipped,
+                "the image carries no ereceipt record (metadata stripped?); its printed content \
+                 cannot be compared",
+            );
+            identify_from_qr(&decoded, options, &mut report);
             return Ok(report);
         }
         Err(e) => {
@@ -233,8 +250,95 @@ pub fn verify_png(
         }
     };
     report.authentic = chain_ok && bound && signed;
-    compare_pixels(&image, &record, &summary, &leaf, &mut report);
+    if decoded.lossless {
+        compare_pixels(image, &record, &summary, &leaf, &mut report);
+    } else {
+        report.check(
+            "rerender",
+            Outcome::Skipped,
+            "the image went through lossy compression or scaling: it cannot be compared pixel \
+             for pixel",
+        );
+    }
     Ok(report)
+}
+
+/// Identifies a receipt from its printed QR code and checks the code's signature when the
+/// terminal certificate is known.
+fn identify_from_qr(
+    decoded: &Decoded,
+    options: &VerifyOptions<'_>,
+    report: &mut VerificationReport,
+) {
+    let Some(summary) = read_qr(decoded) else {
+        report.check(
+            "qr",
+            Outcome::Failed,
+            "no readable ereceipt QR code in the image",
+        );
+        return;
+    };
+    report.receipt_id = Some(summary.receipt_id.to_string());
+    report.terminal_id = Some(summary.terminal_id.clone());
+    report.counter = Some(summary.counter);
+    report.check(
+        "qr",
+        Outcome::Passed,
+        "receipt identified from its printed QR code",
+    );
+    let serial = super::hex(&summary.certificate_serial);
+    let Some(leaf) = options
+        .known_certificates
+        .iter()
+        .find(|c| c.serial_hex() == serial && c.terminal_id() == summary.terminal_id)
+    else {
+        report.check(
+            "signature",
+            Outcome::Skipped,
+            "the terminal's certificate is not known here",
+        );
+        return;
+    };
+    let chain_ok = match options.trust_anchor {
+        Some(anchor) => verify_chain(leaf, &[], anchor, options.at_unix_seconds).is_ok(),
+        None => false,
+    };
+    let signed = summary.signature.is_some_and(|s| {
+        verify_es256(leaf.public_key_sec1(), &summary.signed_message(), &s).is_ok()
+    });
+    if signed {
+        report.check(
+            "signature",
+            Outcome::Passed,
+            "the QR code is signed by the terminal key",
+        );
+    } else {
+        report.tampered = summary.signature.is_some();
+        report.check(
+            "signature",
+            Outcome::Failed,
+            "the QR code's signature does not verify",
+        );
+    }
+    report.authentic = chain_ok && signed;
+}
+
+/// Reads the first ereceipt QR code in the image.
+///
+/// Tries the image thresholded at one half first (it removes the JPEG ringing around module
+/// edges that defeats the reader's adaptive threshold at quality 75), then as it is.
+fn read_qr(decoded: &Decoded) -> Option<QrSummary> {
+    let (w, h) = (decoded.width as usize, decoded.height as usize);
+    let strategies: [&dyn Fn(u8) -> u8; 2] = [&|v| if v < 128 { 0 } else { 255 }, &|v| v];
+    strategies.iter().find_map(|map| {
+        let mut prepared =
+            rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| map(decoded.luma[y * w + x]));
+        prepared
+            .detect_grids()
+            .into_iter()
+            .filter_map(|grid| grid.decode().ok())
+            .find_map(|(_, text)| QrSummary::from_text(&text).ok())
+    })
 }
 
 /// Where each field of a receipt is printed, from the record in its evidence chunk: what a
@@ -439,39 +543,53 @@ fn differing_regions(a: &Bitmap, b: &Bitmap, fields: &[FieldBox]) -> Vec<Region>
     regions
 }
 
-/// Decodes any PNG (1-bit to 16-bit, gray, RGB, palette, with or without alpha) to ink pixels:
-/// luma below one half is ink, as a thermal printer would threshold.
-fn decode_ink(png: &[u8]) -> Result<Bitmap, VerifyError> {
-    let mut decoder = png::Decoder::new(std::io::Cursor::new(png));
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder.read_info().map_err(|_| VerifyError::Unreadable)?;
-    let (width, height) = (reader.info().width, reader.info().height);
-    if width == 0 || height == 0 || u64::from(width) * u64::from(height) > 40_000_000 {
+/// A decoded input image.
+struct Decoded {
+    width: u32,
+    height: u32,
+    /// 8-bit luma, row-major.
+    luma: Vec<u8>,
+    /// Luma below one half is ink, as a thermal printer would threshold.
+    ink: Bitmap,
+    /// Every pixel is pure black or pure white: the image can be compared pixel for pixel.
+    lossless: bool,
+}
+
+/// The largest image accepted, in pixels.
+const MAX_PIXELS: u64 = 40_000_000;
+
+/// Decodes a PNG (any bit depth and colour type) or a JPEG.
+fn decode(bytes: &[u8]) -> Result<Decoded, VerifyError> {
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| VerifyError::Unreadable)?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(20_000);
+    limits.max_image_height = Some(20_000);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    reader.limits(limits);
+    let luma = reader
+        .decode()
+        .map_err(|_| VerifyError::Unreadable)?
+        .to_luma8();
+    let (width, height) = luma.dimensions();
+    if width == 0 || height == 0 || u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(VerifyError::Unreadable);
     }
-    let mut buf = vec![0; reader.output_buffer_size().ok_or(VerifyError::Unreadable)?];
-    let frame = reader
-        .next_frame(&mut buf)
-        .map_err(|_| VerifyError::Unreadable)?;
-    let channels = frame.color_type.samples();
-    let mut bitmap = Bitmap::new(width, height);
-    for y in 0..height {
-        let row = &buf[y as usize * frame.line_size..];
-        for x in 0..width {
-            let p = &row[x as usize * channels..x as usize * channels + channels];
-            let luma = match channels {
-                1 | 2 => u32::from(p[0]),
-                _ => (u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000,
-            };
-            let alpha = if channels == 2 || channels == 4 {
-                u32::from(p[channels - 1])
-            } else {
-                255
-            };
-            // Transparent pixels are paper.
-            let composited = (luma * alpha + 255 * (255 - alpha)) / 255;
-            bitmap.set(x, y, composited < 128);
+    let luma = luma.into_raw();
+    let lossless = luma.iter().all(|&v| v == 0 || v == 255);
+    let mut ink = Bitmap::new(width, height);
+    for (i, &v) in luma.iter().enumerate() {
+        if v < 128 {
+            let i = u32::try_from(i).expect("at most 40 megapixels");
+            ink.set(i % width, i / width, true);
         }
     }
-    Ok(bitmap)
+    Ok(Decoded {
+        width,
+        height,
+        luma,
+        ink,
+        lossless,
+    })
 }
