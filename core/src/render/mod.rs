@@ -314,7 +314,16 @@ pub fn render_receipt(
     })
 }
 
-/// Renders a receipt to pixels only, as the verifier does before comparing.
+/// Renders a receipt to pixels and field positions, without encoding a PNG: what the verifier
+/// compares against.
+pub fn render_layout(
+    doc: &ReceiptDocument<'_>,
+    opts: &RenderOptions,
+) -> Result<(Bitmap, Vec<FieldBox>), RenderError> {
+    compose(doc, opts).map(|c| (c.canvas, c.fields))
+}
+
+/// Renders a receipt to pixels only.
 pub fn render_bitmap(
     doc: &ReceiptDocument<'_>,
     opts: &RenderOptions,
