@@ -532,6 +532,35 @@ fn differing_regions(a: &Bitmap, b: &Bitmap, fields: &[FieldBox]) -> Vec<Region>
         let (x0, y0, x1, y1) = bounds;
         regions.push(region(x0, y0, x1 - x0 + 1, y1 - y0 + 1, fields));
     }
+    merge_lines(regions, fields)
+}
+
+/// Joins regions that lie on the same printed line of the same field (an edited amount whose
+/// unchanged digits split the changed pixels into several groups, an erased label and value):
+/// one edit, one region.
+fn merge_lines(mut regions: Vec<Region>, fields: &[FieldBox]) -> Vec<Region> {
+    let same_line = |a: &Region, b: &Region| {
+        let overlap = (a.y + a.h).min(b.y + b.h).saturating_sub(a.y.max(b.y));
+        overlap * 2 >= a.h.min(b.h) && a.fields.iter().any(|f| b.fields.contains(f))
+    };
+    let mut merged = true;
+    while merged {
+        merged = false;
+        'outer: for i in 0..regions.len() {
+            for j in i + 1..regions.len() {
+                if same_line(&regions[i], &regions[j]) {
+                    let b = regions.swap_remove(j);
+                    let a = &regions[i];
+                    let (x0, y0) = (a.x.min(b.x), a.y.min(b.y));
+                    let (x1, y1) = ((a.x + a.w).max(b.x + b.w), (a.y + a.h).max(b.y + b.h));
+                    regions[i] = region(x0, y0, x1 - x0, y1 - y0, fields);
+                    merged = true;
+                    break 'outer;
+                }
+            }
+        }
+    }
+    regions.sort_by_key(|r| (r.y, r.x));
     regions
 }
 
