@@ -42,6 +42,7 @@ pub mod record;
 pub mod render;
 pub mod signature;
 pub mod transaction;
+pub mod watermark;
 
 mod error;
 
