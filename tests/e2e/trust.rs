@@ -411,3 +411,38 @@ fn a_jpeg_with_evidence_is_not_flagged_but_not_compared() {
     let rerender = report.checks.iter().find(|c| c.name == "rerender").unwrap();
     assert_eq!(rerender.outcome, Outcome::Skipped);
 }
+
+#[test]
+fn without_metadata_the_watermark_still_catches_and_locates_an_edit() {
+    let (t, issued) = issue_sample("kwd-refund", Paper::Mm80, None);
+    let known = [t.certificate.clone()];
+    let clean = encode_png(&decode(&issued.png));
+    let report = verify_knowing(&clean, t.ca.certificate(), &known);
+    let watermark = report
+        .checks
+        .iter()
+        .find(|c| c.name == "watermark")
+        .unwrap();
+    assert_eq!(watermark.outcome, Outcome::Passed, "{report:#?}");
+    assert!(!report.tampered);
+
+    let amount = find_field(&issued, "amount");
+    let mut edited = decode(&issued.png);
+    let font = FontPack::embedded();
+    let glyph = font.glyph('9').unwrap();
+    let (x0, y0) = (amount.0 + amount.2 - 48, amount.1);
+    for y in 0..48 {
+        for x in 0..24 {
+            edited.set(x0 + x, y0 + y, glyph.pixel(x / 2, y / 2));
+        }
+    }
+    let report = verify_knowing(&encode_png(&edited), t.ca.certificate(), &known);
+    assert!(report.tampered, "{report:#?}");
+    assert!(
+        report
+            .regions
+            .iter()
+            .any(|r| r.x < x0 + 24 && x0 < r.x + r.w && r.y < y0 + 48 && y0 < r.y + r.h),
+        "a region covers the edited digit: {report:#?}"
+    );
+}

@@ -1,7 +1,7 @@
 //! Issuing a receipt: record, signature, chain, image and evidence in one step.
 
 use super::{
-    ChainValue, Evidence, QrSummary, ReceiptId, ReceiptRecord, RecordError, bitmap_digest,
+    ChainValue, Evidence, QrSummary, ReceiptId, ReceiptRecord, RecordError, band_digest,
     embed_evidence,
 };
 use crate::identity::{SIGNATURE_LEN, Signer, SignerError, TerminalCertificate};
@@ -11,6 +11,7 @@ use crate::render::{
 };
 use crate::signature::Signature;
 use crate::transaction::Transaction;
+use crate::watermark::{self, WatermarkKey};
 
 /// What a terminal keeps between receipts. Persist it only after the receipt it advanced to
 /// is safely stored, so that a crash can never reuse a counter value.
@@ -91,7 +92,7 @@ pub enum IssueError {
 }
 
 /// Issues one receipt: builds the record at the next counter, signs its summary, renders the
-/// image with the QR code and embeds the evidence. If the signer fails the receipt is issued
+/// image with the QR code, watermarks it and embeds the evidence. If the signer fails the receipt is issued
 /// unsigned (marked on the image and in the QR flags) and still advances the chain.
 pub fn issue(
     state: &ChainState,
@@ -118,7 +119,7 @@ pub fn issue(
         previous: state.next_previous,
         transaction: tx.clone(),
         strokes_digest: request.signature.map(Signature::digest),
-        signature_band_digest: band.as_ref().map(bitmap_digest),
+        signature_band_digest: band.as_ref().map(band_digest),
         certificate_fingerprint: cert.fingerprint(),
         certificate_serial: super::from_hex(cert.serial_hex()).ok_or(RecordError::Invalid {
             field: "certificate_serial".into(),
@@ -147,6 +148,7 @@ pub fn issue(
         &document(&record, &summary, cert, band),
         &RenderOptions::paper(request.paper),
     )?;
+    let bitmap = watermark::embed(&bitmap, &watermark_key(&record, &summary), &[]);
     let evidence = Evidence {
         record: record_bytes.clone(),
         signature,
@@ -165,6 +167,16 @@ pub fn issue(
         next,
         signing_error,
     })
+}
+
+/// The watermark key of a receipt: derived from the terminal's signature (only the key holder
+/// can make a valid mark, anyone with the receipt can check it), or from the record digest for
+/// a receipt issued unsigned (then the mark catches accidental edits only).
+pub fn watermark_key(record: &ReceiptRecord, summary: &QrSummary) -> WatermarkKey {
+    match &summary.signature {
+        Some(signature) => WatermarkKey::derive(signature, record.receipt_id.as_bytes()),
+        None => WatermarkKey::unsigned(&record.digest(), record.receipt_id.as_bytes()),
+    }
 }
 
 /// The printed document of a record: used by the issuer and, identically, by the verifier's

@@ -23,7 +23,9 @@ mod qr;
 mod verify;
 
 pub use evidence::{Evidence, EvidenceError, embed_evidence, extract_evidence};
-pub use issue::{ChainState, Credentials, IssueError, IssueRequest, IssuedReceipt, issue};
+pub use issue::{
+    ChainState, Credentials, IssueError, IssueRequest, IssuedReceipt, issue, watermark_key,
+};
 pub use qr::{QR_PREFIX, QrError, QrSummary};
 pub use verify::{
     Check, Outcome, Region, VerificationReport, VerifyError, VerifyOptions, layout_of, verify_image,
@@ -146,7 +148,7 @@ pub struct ReceiptRecord {
     pub transaction: Transaction,
     /// SHA-256 of the raw strokes' `ESIG` encoding, when there is a signature.
     pub strokes_digest: Option<[u8; 32]>,
-    /// SHA-256 of the signature band's pixels as printed (see
+    /// [`band_digest`] of the signature band as printed (see
     /// [`render::signature_band`](crate::render::signature_band)).
     pub signature_band_digest: Option<[u8; 32]>,
     /// SHA-256 of the terminal certificate (DER).
@@ -357,6 +359,21 @@ pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
         .as_ref()
         .try_into()
         .expect("SHA-256 is 32 bytes")
+}
+
+/// The digest of a signature band as the record holds it: [`bitmap_digest`] of the band with
+/// every pixel whose coordinates are both even cleared. The watermark may flip exactly those
+/// pixels (its carriers lie on that lattice, and the band always starts at even coordinates),
+/// so the digest is the same before and after watermarking; the lattice pixels are covered by
+/// the watermark's codes instead.
+pub fn band_digest(band: &crate::render::Bitmap) -> [u8; 32] {
+    let mut masked = band.clone();
+    for y in (0..band.height()).step_by(2) {
+        for x in (0..band.width()).step_by(2) {
+            masked.set(x, y, false);
+        }
+    }
+    bitmap_digest(&masked)
 }
 
 /// SHA-256 of a bitmap's pixels with its dimensions, as hashed into the record.

@@ -1,9 +1,12 @@
 //! The verifier: is a receipt image authentic, and is it untouched?
 
 use super::issue::document;
-use super::{EvidenceError, QrSummary, ReceiptRecord, bitmap_digest, extract_evidence};
+use super::{
+    EvidenceError, QrSummary, ReceiptRecord, band_digest, extract_evidence, watermark_key,
+};
 use crate::identity::{CaCertificate, TerminalCertificate, verify_chain, verify_es256};
 use crate::render::{Bitmap, FieldBox, RenderOptions, SIGNATURE_HEIGHT, render_layout};
+use crate::watermark::{self, WatermarkKey};
 use serde::Serialize;
 
 /// Side of the square blocks in which pixel differences are grouped into regions.
@@ -252,6 +255,13 @@ pub fn verify_image(
     report.authentic = chain_ok && bound && signed;
     if decoded.lossless {
         compare_pixels(image, &record, &summary, &leaf, &mut report);
+        let fields = layout_of(bytes).unwrap_or_default();
+        check_watermark(
+            image,
+            &watermark_key(&record, &summary),
+            &fields,
+            &mut report,
+        );
     } else {
         report.check(
             "rerender",
@@ -286,6 +296,22 @@ fn identify_from_qr(
         Outcome::Passed,
         "receipt identified from its printed QR code",
     );
+    match (&summary.signature, decoded.lossless) {
+        (Some(signature), true) => {
+            let key = WatermarkKey::derive(signature, summary.receipt_id.as_bytes());
+            check_watermark(&decoded.ink, &key, &[], report);
+        }
+        (Some(_), false) => report.check(
+            "watermark",
+            Outcome::Skipped,
+            "the image went through lossy compression or scaling, which erases the fragile mark",
+        ),
+        (None, _) => report.check(
+            "watermark",
+            Outcome::Skipped,
+            "an unsigned receipt's mark needs its record to be checked",
+        ),
+    }
     let serial = super::hex(&summary.certificate_serial);
     let Some(leaf) = options
         .known_certificates
@@ -321,6 +347,43 @@ fn identify_from_qr(
         );
     }
     report.authentic = chain_ok && signed;
+}
+
+/// Checks the watermark (Source A [0042]: per-block feature values against a threshold) and
+/// adds the regions it finds that the re-render comparison did not already report.
+fn check_watermark(
+    image: &Bitmap,
+    key: &WatermarkKey,
+    fields: &[FieldBox],
+    report: &mut VerificationReport,
+) {
+    let detection = watermark::detect_bitmap(image, key, &[]);
+    let counts = format!(
+        "{} of {} code bits differ over {} blocks (threshold {} per block)",
+        detection.mismatched_bits, detection.bits_checked, detection.hosts, detection.threshold
+    );
+    match &detection.status {
+        watermark::Status::Intact => report.check("watermark", Outcome::Passed, counts),
+        watermark::Status::Tampered => {
+            report.tampered = true;
+            for r in &detection.regions {
+                let known = report.regions.iter().any(|k| {
+                    k.x < r.x + r.w && r.x < k.x + k.w && k.y < r.y + r.h && r.y < k.y + k.h
+                });
+                if !known {
+                    report.regions.push(region(r.x, r.y, r.w, r.h, fields));
+                }
+            }
+            report.check("watermark", Outcome::Failed, counts);
+        }
+        watermark::Status::NotCheckable(why) => {
+            report.check(
+                "watermark",
+                Outcome::Skipped,
+                format!("not checkable: {why:?}"),
+            );
+        }
+    }
 }
 
 /// Reads the first ereceipt QR code in the image.
@@ -390,7 +453,7 @@ fn compare_pixels(
         fields.iter().find(|f| f.field == "signature"),
     ) {
         let found = crop(image, b);
-        if bitmap_digest(&found) == digest {
+        if band_digest(&found) == digest {
             report.check(
                 "signature_band",
                 Outcome::Passed,
@@ -481,7 +544,9 @@ fn differing_regions(a: &Bitmap, b: &Bitmap, fields: &[FieldBox]) -> Vec<Region>
     let mut boxes: Vec<Option<(u32, u32, u32, u32)>> = vec![None; (bw * bh) as usize];
     for y in 0..a.height() {
         for x in 0..a.width() {
-            if a.ink(x, y) != b.ink(x, y) {
+            // Pixels on the watermark's carrier lattice are checked by the watermark's codes.
+            let lattice = x % 2 == 0 && y % 2 == 0;
+            if !lattice && a.ink(x, y) != b.ink(x, y) {
                 let i = ((y / BLOCK) * bw + x / BLOCK) as usize;
                 let e = boxes[i].get_or_insert((x, y, x, y));
                 *e = (e.0.min(x), e.1.min(y), e.2.max(x), e.3.max(y));

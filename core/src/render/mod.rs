@@ -526,6 +526,9 @@ fn verification(
     let cvm = tx.card().cardholder_verification;
     if let Some(ink) = &doc.signature {
         c.line("signature.label", l.signature, Align::Left, 1)?;
+        // The band starts on even coordinates so that its pixels on the watermark's carrier
+        // lattice are the band's own even-even pixels (see `record::band_digest`).
+        c.y += c.y % 2;
         let paper = Paper::from_width(c.canvas.width()).expect("the composer uses a paper width");
         match ink {
             SignatureInk::Strokes(signature) => {
