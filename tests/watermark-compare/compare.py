@@ -8,10 +8,10 @@ For every receipt (rendered by the project's CLI from varied copies of tests/dat
 embed the payload, then extract after a set of transforms (lossless, PNG re-encode, JPEG 95/85/75,
 90 % resize as-is and resized back, 10 px crop from the top) and record bit accuracy, exact-payload
 rate, sizes and timings. Unmarked receipts give the false-positive baseline. The Markdown table is
-printed and written to tools/watermark-compare/results.md.
+printed and written to tests/watermark-compare/results.md.
 
 Run from the repository root with the venv's python, e.g.
-    /tmp/wmvenv/bin/python tools/watermark-compare/compare.py --receipts 50 --seed 1
+    /tmp/wmvenv/bin/python tests/watermark-compare/compare.py --receipts 50 --seed 1
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ except ImportError as exc:  # the libraries under test are the whole point: stop
         f"error: missing Python package ({exc}).\n"
         "Create the venv and install the pinned versions, then run with its python:\n"
         "  python3 -m venv /tmp/wmvenv\n"
-        "  /tmp/wmvenv/bin/pip install -r tools/watermark-compare/requirements.txt\n"
-        "  /tmp/wmvenv/bin/python tools/watermark-compare/compare.py"
+        "  /tmp/wmvenv/bin/pip install -r tests/watermark-compare/requirements.txt\n"
+        "  /tmp/wmvenv/bin/python tests/watermark-compare/compare.py"
     )
 
 blind_watermark.bw_notes.close()
