@@ -254,8 +254,7 @@ pub fn verify_image(
     };
     report.authentic = chain_ok && bound && signed;
     if decoded.lossless {
-        compare_pixels(image, &record, &summary, &leaf, &mut report);
-        let fields = layout_of(bytes).unwrap_or_default();
+        let fields = compare_pixels(image, &record, &summary, &leaf, &mut report);
         check_watermark(
             image,
             &watermark_key(&record, &summary),
@@ -429,7 +428,7 @@ fn compare_pixels(
     summary: &QrSummary,
     leaf: &TerminalCertificate,
     report: &mut VerificationReport,
-) {
+) -> Vec<FieldBox> {
     let opts = RenderOptions::paper(record.paper);
     let has_band = record.signature_band_digest.is_some();
     let blank = has_band.then(|| Bitmap::new(record.paper.content_width(), SIGNATURE_HEIGHT));
@@ -443,7 +442,7 @@ fn compare_pixels(
                 Outcome::Failed,
                 format!("the record cannot be rendered: {e}"),
             );
-            return;
+            return Vec::new();
         }
     };
     // The band is compared by its digest; the rest of the expected image takes the band as
@@ -491,7 +490,7 @@ fn compare_pixels(
                 expected_bitmap.height()
             ),
         );
-        return;
+        return fields;
     }
     let regions = differing_regions(image, expected_bitmap, &fields);
     if regions.is_empty() {
@@ -509,6 +508,7 @@ fn compare_pixels(
         );
         report.regions.extend(regions);
     }
+    fields
 }
 
 fn crop(image: &Bitmap, b: &FieldBox) -> Bitmap {
