@@ -544,9 +544,8 @@ fn differing_regions(a: &Bitmap, b: &Bitmap, fields: &[FieldBox]) -> Vec<Region>
     let mut boxes: Vec<Option<(u32, u32, u32, u32)>> = vec![None; (bw * bh) as usize];
     for y in 0..a.height() {
         for x in 0..a.width() {
-            // Pixels on the watermark's carrier lattice are checked by the watermark's codes.
-            let lattice = x % 2 == 0 && y % 2 == 0;
-            if !lattice && a.ink(x, y) != b.ink(x, y) {
+            // Pixels the watermark may have flipped are checked by the watermark's codes.
+            if a.ink(x, y) != b.ink(x, y) && !watermark::is_carrier_candidate(a, x, y) {
                 let i = ((y / BLOCK) * bw + x / BLOCK) as usize;
                 let e = boxes[i].get_or_insert((x, y, x, y));
                 *e = (e.0.min(x), e.1.min(y), e.2.max(x), e.3.max(y));
@@ -594,7 +593,17 @@ fn differing_regions(a: &Bitmap, b: &Bitmap, fields: &[FieldBox]) -> Vec<Region>
                 }
             }
         }
-        let (x0, y0, x1, y1) = bounds;
+        // Differing carrier candidates right at the edge of an edit belong to it.
+        let (mut x0, mut y0, mut x1, mut y1) = bounds;
+        let (ex0, ey0) = (x0.saturating_sub(1), y0.saturating_sub(1));
+        let (ex1, ey1) = ((x1 + 1).min(a.width() - 1), (y1 + 1).min(a.height() - 1));
+        for y in ey0..=ey1 {
+            for x in ex0..=ex1 {
+                if a.ink(x, y) != b.ink(x, y) {
+                    (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+                }
+            }
+        }
         regions.push(region(x0, y0, x1 - x0 + 1, y1 - y0 + 1, fields));
     }
     merge_lines(regions, fields)

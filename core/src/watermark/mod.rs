@@ -201,6 +201,23 @@ pub fn protected_areas(fields: &[FieldBox]) -> Vec<Rect> {
         .collect()
 }
 
+/// True when the watermark may have flipped the pixel at (`x`, `y`) of `bitmap`: it lies on the
+/// carrier lattice and its neighbourhood is a corner. Whether it is a candidate does not depend
+/// on the pixel itself or on any other candidate, so it is the same before and after embedding:
+/// a verifier comparing a re-rendered receipt with a marked one treats differences at candidate
+/// pixels as the mark's and every other difference as an edit.
+pub fn is_carrier_candidate(bitmap: &Bitmap, x: u32, y: u32) -> bool {
+    if x >= bitmap.width() || y >= bitmap.height() {
+        return false;
+    }
+    let plane = Plane {
+        width: to_usize(bitmap.width()),
+        height: to_usize(bitmap.height()),
+        ink: bitmap.pixels(),
+    };
+    plane.is_candidate(to_usize(x), to_usize(y))
+}
+
 /// Watermarks a receipt. Deterministic: the same bitmap, key and protected areas always give
 /// the same pixels. Carriers are never taken inside `protect`.
 pub fn embed(bitmap: &Bitmap, key: &WatermarkKey, protect: &[Rect]) -> Bitmap {
