@@ -2,8 +2,9 @@
 //!
 //! `cargo bench -p ereceipt-core --bench trust`.
 
+mod fixtures;
+
 use criterion::{Criterion, criterion_group, criterion_main};
-use ereceipt_core::Transaction;
 use ereceipt_core::identity::{
     CertificateAuthority, Signer, SoftwareSigner, TerminalCertificate, TerminalSubject, create_csr,
 };
@@ -11,21 +12,11 @@ use ereceipt_core::record::{
     ChainState, Credentials, IssueRequest, VerifyOptions, issue, verify_image,
 };
 use ereceipt_core::render::{CopyKind, Paper};
-use ereceipt_core::signature::Signature;
 use std::hint::black_box;
-use std::path::PathBuf;
-
-fn data(path: &str) -> String {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/data")
-        .join(path);
-    std::fs::read_to_string(file).expect("fixture exists")
-}
 
 fn bench(c: &mut Criterion) {
-    let tx = Transaction::from_json(&data("transactions/cny-sale.json")).expect("valid");
-    let signature =
-        Signature::from_json(&data("signatures/wang-xiaoming.json")).expect("valid strokes");
+    let tx = fixtures::transaction("cny-sale");
+    let signature = fixtures::signature("wang-xiaoming");
     let ca = CertificateAuthority::generate("bench", true).expect("CA");
     let signer = SoftwareSigner::generate().expect("key");
     let subject = TerminalSubject::new(&tx.merchant().id, &tx.merchant().name, tx.terminal_id())
