@@ -12,6 +12,7 @@ use ereceipt_core::record::{
     ChainState, Credentials, IssueRequest, VerifyOptions, issue, verify_image,
 };
 use ereceipt_core::render::{CopyKind, Paper};
+use ereceipt_core::seal::{PlatformPrivateKey, ReceiptPayload, open, seal};
 use std::hint::black_box;
 
 fn bench(c: &mut Criterion) {
@@ -62,6 +63,28 @@ fn bench(c: &mut Criterion) {
     });
     c.bench_function("issue/cny-sale-576", |b| {
         b.iter(|| issue(&state, request, &credentials).expect("issues"))
+    });
+    let keys = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/keys");
+    let read = |name: &str| std::fs::read_to_string(keys.join(name)).expect("test key exists");
+    let platform = PlatformPrivateKey::from_pem("bench", &read("platform-test-rsa3072.pem"))
+        .expect("test key parses");
+    let public = platform.public_key();
+    let payload = ReceiptPayload {
+        record: issued.record_bytes.clone(),
+        signature: issued.summary.signature,
+        certificates: chain.clone(),
+        png: issued.png.clone(),
+        strokes: Some(signature.encode()),
+        delivery: None,
+    };
+    let id = issued.record.receipt_id;
+    let sealed = seal(&public, tx.terminal_id(), &id, &payload).expect("seals");
+    eprintln!("sealed envelope: {} bytes", sealed.len());
+    c.bench_function("seal/cny-sale-576", |b| {
+        b.iter(|| seal(&public, tx.terminal_id(), &id, black_box(&payload)).expect("seals"))
+    });
+    c.bench_function("open/cny-sale-576", |b| {
+        b.iter(|| open(&platform, black_box(&sealed)).expect("opens"))
     });
     c.bench_function("verify/cny-sale-576", |b| {
         b.iter(|| verify_image(black_box(&issued.png), &options).expect("reads"))

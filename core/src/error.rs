@@ -32,4 +32,7 @@ pub enum Error {
     /// A receipt image could not be read for verification.
     #[error(transparent)]
     Verify(#[from] VerifyError),
+    /// A receipt could not be sealed for the platform, or an envelope could not be opened.
+    #[error(transparent)]
+    Seal(#[from] crate::seal::SealError),
 }

@@ -40,6 +40,7 @@ pub mod money;
 pub mod pan;
 pub mod record;
 pub mod render;
+pub mod seal;
 pub mod signature;
 pub mod transaction;
 pub mod watermark;

@@ -446,3 +446,44 @@ fn without_metadata_the_watermark_still_catches_and_locates_an_edit() {
         "a region covers the edited digit: {report:#?}"
     );
 }
+
+#[test]
+fn an_issued_receipt_seals_and_opens_for_the_platform() {
+    use ereceipt_core::seal::{
+        Delivery, PlatformKey, PlatformPrivateKey, ReceiptPayload, open, seal,
+    };
+    let (_, issued) = issue_sample("cny-sale", Paper::Mm80, None);
+    let evidence = extract_evidence(&issued.png).unwrap().unwrap();
+    let keys = ereceipt_tests::data_dir().join("keys");
+    let private = PlatformPrivateKey::from_pem(
+        "test-2026-11",
+        &std::fs::read_to_string(keys.join("platform-test-rsa3072.pem")).unwrap(),
+    )
+    .unwrap();
+    let public = PlatformKey::from_pem(
+        "test-2026-11",
+        &std::fs::read_to_string(keys.join("platform-test-rsa3072.pub.pem")).unwrap(),
+    )
+    .unwrap();
+    let payload = ReceiptPayload {
+        record: issued.record_bytes.clone(),
+        signature: issued.summary.signature,
+        certificates: evidence.certificates,
+        png: issued.png.clone(),
+        strokes: Some(signature(&signature_names()[1]).encode()),
+        delivery: Some(Delivery::parse("pull:+8613800138000").unwrap()),
+    };
+    let sealed = seal(
+        &public,
+        &issued.record.terminal_id,
+        &issued.record.receipt_id,
+        &payload,
+    )
+    .unwrap();
+    // Nothing personal is readable in the envelope.
+    let text = String::from_utf8_lossy(&sealed);
+    assert!(!text.contains("13800138000") && !text.contains("622202") && !text.contains("ESIG"));
+    let (header, opened) = open(&private, &sealed).unwrap();
+    assert_eq!(header.receipt_id, issued.record.receipt_id);
+    assert_eq!(opened, payload);
+}
