@@ -348,7 +348,7 @@ fn identify_from_qr(
     report.authentic = chain_ok && signed;
 }
 
-/// Checks the watermark (Source A [0042]: per-block feature values against a threshold) and
+/// Checks the watermark (Source A \[0042\]: per-block feature values against a threshold) and
 /// adds the regions it finds that the re-render comparison did not already report.
 fn check_watermark(
     image: &Bitmap,

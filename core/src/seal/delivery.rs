@@ -1,4 +1,4 @@
-//! The customer's delivery choice (Source A [0039], [0046]–[0049]).
+//! The customer's delivery choice (Source A \[0039\], \[0046\]–\[0049\]).
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! The sealed envelope: a receipt encrypted for the platform (Source A [0044]).
+//! The sealed envelope: a receipt encrypted for the platform (Source A \[0044\]).
 //!
 //! Each receipt gets a fresh AES-256-GCM key (ring), wrapped with RSA-OAEP-SHA256 (the `rsa`
 //! crate; the device only ever uses the platform's *public* key) under the platform's encryption
