@@ -45,6 +45,7 @@ pub mod signature;
 pub mod transaction;
 pub mod watermark;
 
+mod bytes;
 mod error;
 
 pub use error::Error;

@@ -1,6 +1,7 @@
 //! The QR summary: what a verifier can check from the printed code alone.
 
 use super::{ChainValue, ReceiptId, ReceiptRecord, base32, sha256};
+use crate::bytes::ByteReader;
 use crate::money::Currency;
 use crate::transaction::Kind;
 
@@ -169,7 +170,7 @@ impl QrSummary {
 
     /// Reads the binary summary.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, QrError> {
-        let mut r = Reader(bytes);
+        let mut r = ByteReader::new(bytes);
         let version = r.byte()?;
         if version != VERSION {
             return Err(QrError::UnsupportedVersion(version));
@@ -185,10 +186,10 @@ impl QrSummary {
             _ => return Err(QrError::Malformed),
         };
         let receipt_id = ReceiptId::from_bytes(r.array()?);
-        let counter = r.varint()?;
+        let counter = r.varint()?.ok_or(QrError::Malformed)?;
         let unix_time = i64::from_le_bytes(r.array()?);
         let utc_offset_minutes = i16::from_le_bytes(r.array()?);
-        let amount = r.varint()?;
+        let amount = r.varint()?.ok_or(QrError::Malformed)?;
         let currency_numeric = u16::from_le_bytes(r.array()?);
         if Currency::from_numeric(currency_numeric).is_none() {
             return Err(QrError::Malformed);
@@ -205,7 +206,7 @@ impl QrSummary {
         } else {
             None
         };
-        if !r.0.is_empty() {
+        if !r.rest().is_empty() {
             return Err(QrError::Malformed);
         }
         let summary = QrSummary {
@@ -247,34 +248,8 @@ fn write_varint(out: &mut Vec<u8>, mut v: u64) {
     }
 }
 
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], QrError> {
-        if self.0.len() < n {
-            return Err(QrError::Malformed);
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Ok(head)
-    }
-    fn byte(&mut self) -> Result<u8, QrError> {
-        Ok(self.take(1)?[0])
-    }
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], QrError> {
-        self.take(N)?.try_into().map_err(|_| QrError::Malformed)
-    }
-    fn varint(&mut self) -> Result<u64, QrError> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = self.byte()?;
-            value |= u64::from(byte & 0x7f)
-                .checked_shl(shift)
-                .ok_or(QrError::Malformed)?;
-            if byte & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err(QrError::Malformed)
+impl From<crate::bytes::Short> for QrError {
+    fn from(_: crate::bytes::Short) -> Self {
+        QrError::Malformed
     }
 }

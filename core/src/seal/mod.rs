@@ -20,6 +20,7 @@ mod delivery;
 
 pub use delivery::{Delivery, DeliveryError};
 
+use crate::bytes::{ByteReader, Short};
 use crate::record::ReceiptId;
 use rand_core::{CryptoRngCore, OsRng};
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
@@ -343,7 +344,7 @@ fn parse(envelope: &[u8]) -> Result<Parsed<'_>, SealError> {
     if envelope.len() > MAX_ENVELOPE {
         return Err(SealError::Truncated);
     }
-    let mut r = Reader(envelope);
+    let mut r = ByteReader::new(envelope);
     if r.take(4).map_err(|_| SealError::BadMagic)? != MAGIC {
         return Err(SealError::BadMagic);
     }
@@ -351,18 +352,18 @@ fn parse(envelope: &[u8]) -> Result<Parsed<'_>, SealError> {
     if version != VERSION {
         return Err(SealError::UnsupportedVersion(version));
     }
-    let key_id = r.short_text()?;
+    let key_id = short_text(&mut r)?;
     check_key_id(&key_id).map_err(|_| SealError::Header)?;
-    let terminal_id = r.short_text()?;
+    let terminal_id = short_text(&mut r)?;
     if terminal_id.is_empty() || terminal_id.len() > 16 {
         return Err(SealError::Header);
     }
     let receipt_id = ReceiptId::from_bytes(r.array()?);
-    let header_len = envelope.len() - r.0.len();
+    let header_len = envelope.len() - r.rest().len();
     let wrapped_len = usize::from(u16::from_be_bytes(r.array()?));
     let wrapped = r.take(wrapped_len)?;
     let nonce = r.array()?;
-    if r.0.len() < TAG_LEN {
+    if r.rest().len() < TAG_LEN {
         return Err(SealError::Truncated);
     }
     let header = EnvelopeHeader {
@@ -370,7 +371,7 @@ fn parse(envelope: &[u8]) -> Result<Parsed<'_>, SealError> {
         terminal_id,
         receipt_id,
     };
-    Ok((header, header_len, wrapped, nonce, r.0))
+    Ok((header, header_len, wrapped, nonce, r.rest()))
 }
 
 fn put_short(out: &mut Vec<u8>, bytes: &[u8]) {
@@ -423,7 +424,7 @@ fn encode_payload(p: &ReceiptPayload) -> Result<Vec<u8>, SealError> {
 
 fn decode_payload(bytes: &[u8]) -> Result<ReceiptPayload, SealError> {
     let bad = |_| SealError::Payload;
-    let mut r = Reader(bytes);
+    let mut r = ByteReader::new(bytes);
     if r.byte().map_err(bad)? != PAYLOAD_VERSION {
         return Err(SealError::Payload);
     }
@@ -454,7 +455,7 @@ fn decode_payload(bytes: &[u8]) -> Result<ReceiptPayload, SealError> {
             Some(Delivery::from_code(code, address)?)
         }
     };
-    if !r.0.is_empty() {
+    if !r.rest().is_empty() {
         return Err(SealError::Payload);
     }
     Ok(ReceiptPayload {
@@ -467,32 +468,16 @@ fn decode_payload(bytes: &[u8]) -> Result<ReceiptPayload, SealError> {
     })
 }
 
-struct Reader<'a>(&'a [u8]);
+impl From<Short> for SealError {
+    fn from(_: Short) -> Self {
+        SealError::Truncated
+    }
+}
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], SealError> {
-        if self.0.len() < n {
-            return Err(SealError::Truncated);
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Ok(head)
-    }
-    fn byte(&mut self) -> Result<u8, SealError> {
-        Ok(self.take(1)?[0])
-    }
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], SealError> {
-        self.take(N)?.try_into().map_err(|_| SealError::Truncated)
-    }
-    fn short_text(&mut self) -> Result<String, SealError> {
-        let len = usize::from(self.byte()?);
-        let bytes = self.take(len)?;
-        String::from_utf8(bytes.to_vec()).map_err(|_| SealError::Header)
-    }
-    fn long(&mut self) -> Result<&'a [u8], SealError> {
-        let len = u32::from_be_bytes(self.array()?);
-        self.take(usize::try_from(len).map_err(|_| SealError::Truncated)?)
-    }
+/// A field of at most 255 bytes of UTF-8 (the header's ids).
+fn short_text(r: &mut ByteReader<'_>) -> Result<String, SealError> {
+    let len = usize::from(r.byte()?);
+    String::from_utf8(r.take(len)?.to_vec()).map_err(|_| SealError::Header)
 }
 
 #[cfg(test)]
