@@ -84,6 +84,15 @@ pub struct VerificationReport {
 }
 
 impl VerificationReport {
+    /// The outcome of the check called `name` (`signature`, `rerender`, `watermark`, …), when
+    /// it was made.
+    pub fn outcome(&self, name: &str) -> Option<Outcome> {
+        self.checks
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.outcome)
+    }
+
     fn check(&mut self, name: &'static str, outcome: Outcome, detail: impl Into<String>) {
         self.checks.push(Check {
             name,
