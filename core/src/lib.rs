@@ -37,12 +37,15 @@
 
 pub mod identity;
 pub mod money;
+pub mod outbox;
 pub mod pan;
 pub mod record;
 pub mod render;
 pub mod seal;
 pub mod signature;
+pub mod terminal;
 pub mod transaction;
+pub mod upload;
 pub mod watermark;
 
 mod bytes;

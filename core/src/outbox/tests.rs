@@ -1,0 +1,280 @@
+use super::*;
+use crate::upload::test_server::{canned, serve};
+use crate::upload::{ClientConfig, RetryPolicy};
+
+fn state(counter: u64) -> ChainState {
+    ChainState {
+        counter,
+        next_previous: ChainValue([u8::try_from(counter % 256).unwrap(); 32]),
+    }
+}
+
+fn id(n: u8) -> ReceiptId {
+    ReceiptId::from_bytes([n; 16])
+}
+
+/// An outbox with receipts 1..=n queued.
+fn outbox_with(n: u8, config: OutboxConfig) -> (tempdir::Dir, Outbox) {
+    let dir = tempdir::Dir::new();
+    let outbox = Outbox::open(dir.path(), config).unwrap();
+    outbox.init_chain(&state(0)).unwrap();
+    for i in 1..=n {
+        let envelope = vec![i; 100];
+        outbox
+            .enqueue(
+                &state(u64::from(i - 1)),
+                &state(u64::from(i)),
+                &id(i),
+                &envelope,
+            )
+            .unwrap();
+    }
+    (dir, outbox)
+}
+
+fn client(url: &str) -> PlatformClient {
+    let config = ClientConfig {
+        retry: RetryPolicy::none(),
+        ..ClientConfig::default()
+    };
+    PlatformClient::new(url, &config).unwrap()
+}
+
+/// A scratch directory removed on drop.
+mod tempdir {
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    pub(super) struct Dir(PathBuf);
+
+    impl Dir {
+        pub(super) fn new() -> Self {
+            static NEXT: AtomicU32 = AtomicU32::new(0);
+            let path = std::env::temp_dir().join(format!(
+                "ereceipt-outbox-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            ));
+            let _ = std::fs::remove_dir_all(&path);
+            Dir(path)
+        }
+
+        pub(super) fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+#[test]
+fn enqueue_moves_the_chain_and_survives_reopening() {
+    let (dir, outbox) = outbox_with(3, OutboxConfig::default());
+    drop(outbox);
+    let outbox = Outbox::open(dir.path(), OutboxConfig::default()).unwrap();
+    assert_eq!(outbox.chain_state().unwrap(), Some(state(3)));
+    let status = outbox.status().unwrap();
+    assert_eq!(
+        (status.pending, status.pending_bytes, status.dead),
+        (3, 300, 0)
+    );
+    assert_eq!(status.counter, Some(3));
+    assert!(status.oldest_pending_age_s.is_some_and(|age| age < 60));
+    assert_eq!(status.last_error, None);
+}
+
+#[test]
+fn a_stale_chain_state_stores_nothing() {
+    let (_dir, outbox) = outbox_with(2, OutboxConfig::default());
+    assert_eq!(
+        outbox.enqueue(&state(1), &state(2), &id(9), b"x"),
+        Err(OutboxError::StateConflict)
+    );
+    assert_eq!(
+        outbox.advance(&state(5), &state(6)),
+        Err(OutboxError::StateConflict)
+    );
+    assert_eq!(
+        outbox.init_chain(&state(0)),
+        Err(OutboxError::StateConflict)
+    );
+    assert_eq!(outbox.chain_state().unwrap(), Some(state(2)));
+    assert_eq!(outbox.status().unwrap().pending, 2);
+}
+
+#[test]
+fn a_full_outbox_refuses_before_storing() {
+    let config = OutboxConfig {
+        max_pending: 2,
+        max_bytes: 1_000_000,
+    };
+    let (_dir, outbox) = outbox_with(2, config);
+    assert_eq!(
+        outbox.enqueue(&state(2), &state(3), &id(3), b"x"),
+        Err(OutboxError::Full {
+            pending: 2,
+            bytes: 200
+        })
+    );
+    assert_eq!(outbox.chain_state().unwrap(), Some(state(2)));
+
+    let config = OutboxConfig {
+        max_pending: 100,
+        max_bytes: 250,
+    };
+    let (_dir, outbox) = outbox_with(2, config);
+    assert!(matches!(
+        outbox.enqueue(&state(2), &state(3), &id(3), &[0; 51]),
+        Err(OutboxError::Full { .. })
+    ));
+    outbox
+        .enqueue(&state(2), &state(3), &id(3), &[0; 50])
+        .unwrap();
+}
+
+#[test]
+fn advance_without_a_receipt_only_moves_the_chain() {
+    let (_dir, outbox) = outbox_with(0, OutboxConfig::default());
+    outbox.advance(&state(0), &state(1)).unwrap();
+    assert_eq!(outbox.chain_state().unwrap(), Some(state(1)));
+    assert_eq!(outbox.status().unwrap().pending, 0);
+}
+
+#[tokio::test]
+async fn flush_uploads_in_counter_order_and_empties_the_queue() {
+    let (_dir, outbox) = outbox_with(3, OutboxConfig::default());
+    let script = vec![canned(201, "{}"), canned(200, "{}"), canned(201, "{}")];
+    let (url, seen) = serve(script).await;
+    let report = outbox.flush(&client(&url)).await.unwrap();
+    assert_eq!(
+        report,
+        FlushReport {
+            stored: 2,
+            duplicates: 1,
+            dead_lettered: 0,
+            remaining: 0,
+            error: None
+        }
+    );
+    let paths: Vec<String> = seen.lock().unwrap().iter().map(|s| s.1.clone()).collect();
+    let expected: Vec<String> = (1..=3).map(|i| format!("/v1/receipts/{}", id(i))).collect();
+    assert_eq!(paths, expected);
+    let status = outbox.status().unwrap();
+    assert_eq!((status.pending, status.oldest_pending_age_s), (0, None));
+    assert!(status.last_upload_at.is_some());
+}
+
+#[tokio::test]
+async fn a_rejected_receipt_becomes_a_dead_letter_and_the_rest_go_on() {
+    let (_dir, outbox) = outbox_with(3, OutboxConfig::default());
+    let refusal =
+        r#"{"error":{"code":"bad_signature","message":"the record signature does not verify"}}"#;
+    let script = vec![canned(201, "{}"), canned(422, refusal), canned(201, "{}")];
+    let (url, _) = serve(script).await;
+    let report = outbox.flush(&client(&url)).await.unwrap();
+    assert_eq!(
+        (report.stored, report.dead_lettered, report.remaining),
+        (2, 1, 0)
+    );
+    let dead = outbox.dead_letters().unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        (dead[0].receipt_id, dead[0].counter, dead[0].status),
+        (id(2), 2, 422)
+    );
+    assert_eq!(dead[0].code, "bad_signature");
+    assert_eq!(outbox.status().unwrap().dead, 1);
+
+    // Never retried blindly: the next flush sends nothing.
+    let (url, seen) = serve(vec![]).await;
+    let report = outbox.flush(&client(&url)).await.unwrap();
+    assert_eq!(report, FlushReport::default());
+    assert!(seen.lock().unwrap().is_empty());
+
+    // Until the app asks.
+    outbox.requeue(&id(2)).unwrap();
+    assert_eq!(outbox.requeue(&id(2)), Err(OutboxError::NotFound));
+    let (url, _) = serve(vec![canned(201, "{}")]).await;
+    assert_eq!(outbox.flush(&client(&url)).await.unwrap().stored, 1);
+    assert_eq!(outbox.status().unwrap().dead, 0);
+}
+
+#[tokio::test]
+async fn an_unavailable_platform_stops_the_flush_and_keeps_order() {
+    let (_dir, outbox) = outbox_with(3, OutboxConfig::default());
+    let script = vec![canned(201, "{}"), canned(503, "{}")];
+    let (url, _) = serve(script).await;
+    let report = outbox.flush(&client(&url)).await.unwrap();
+    assert_eq!((report.stored, report.remaining), (1, 2));
+    assert!(report.error.as_ref().is_some_and(UploadError::is_transient));
+    let status = outbox.status().unwrap();
+    assert!(
+        status
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("503"))
+    );
+
+    let (url, seen) = serve(vec![canned(201, "{}"), canned(201, "{}")]).await;
+    let report = outbox.flush(&client(&url)).await.unwrap();
+    assert_eq!((report.stored, report.remaining), (2, 0));
+    let paths: Vec<String> = seen.lock().unwrap().iter().map(|s| s.1.clone()).collect();
+    assert_eq!(
+        paths,
+        vec![
+            format!("/v1/receipts/{}", id(2)),
+            format!("/v1/receipts/{}", id(3))
+        ]
+    );
+    assert_eq!(outbox.status().unwrap().last_error, None);
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let dir = tempdir::Dir::new();
+    drop(Outbox::open(dir.path(), OutboxConfig::default()).unwrap());
+    let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    assert!(matches!(
+        Outbox::open(dir.path(), OutboxConfig::default()),
+        Err(OutboxError::Storage { .. })
+    ));
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_a_storage_error() {
+    let dir = tempdir::Dir::new();
+    std::fs::create_dir_all(dir.path()).unwrap();
+    std::fs::write(dir.path().join(FILE_NAME), vec![0x42; 4096]).unwrap();
+    assert!(matches!(
+        Outbox::open(dir.path(), OutboxConfig::default()),
+        Err(OutboxError::Storage { .. })
+    ));
+}
+
+#[tokio::test]
+async fn auto_flush_uploads_without_being_asked() {
+    let (_dir, outbox) = outbox_with(2, OutboxConfig::default());
+    let outbox = Arc::new(outbox);
+    let (url, seen) = serve(vec![canned(201, "{}"), canned(201, "{}")]).await;
+    let policy = AutoFlushPolicy {
+        idle_interval: Duration::from_millis(50),
+        min_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(100),
+    };
+    let auto = AutoFlush::start(outbox.clone(), client(&url), policy).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while outbox.status().unwrap().pending > 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    auto.stop();
+    assert_eq!(outbox.status().unwrap().pending, 0);
+    assert_eq!(seen.lock().unwrap().len(), 2);
+}
+
+use std::sync::Arc;

@@ -1,0 +1,72 @@
+//! A scripted HTTP/1.1 server on a real socket, for testing the client and the outbox.
+
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A canned answer: status line, extra headers, body.
+pub(crate) struct Canned {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    body: String,
+}
+
+pub(crate) fn canned(status: u16, body: &str) -> Canned {
+    Canned {
+        status,
+        headers: Vec::new(),
+        body: body.to_owned(),
+    }
+}
+
+/// What the server saw: method, path, body length.
+pub(crate) type Seen = Arc<Mutex<Vec<(String, String, usize)>>>;
+
+/// Serves `script` in order, one answer per connection, and records the requests.
+pub(crate) async fn serve(script: Vec<Canned>) -> (String, Seen) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let seen: Seen = Arc::default();
+    let log = seen.clone();
+    tokio::spawn(async move {
+        for answer in script {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let (head_end, content_length) = loop {
+                let n = socket.read(&mut chunk).await.unwrap();
+                buf.extend_from_slice(&chunk[..n]);
+                if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+                    let len = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .map_or(0, |v| v.trim().parse().unwrap());
+                    break (end + 4, len);
+                }
+            };
+            while buf.len() < head_end + content_length {
+                let n = socket.read(&mut chunk).await.unwrap();
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+            let mut parts = head.split_whitespace();
+            let method = parts.next().unwrap().to_owned();
+            let path = parts.next().unwrap().to_owned();
+            log.lock().unwrap().push((method, path, content_length));
+            let mut response = format!(
+                "HTTP/1.1 {} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+                answer.status,
+                answer.body.len()
+            );
+            for (name, value) in &answer.headers {
+                response.push_str(&format!("{name}: {value}\r\n"));
+            }
+            response.push_str("\r\n");
+            response.push_str(&answer.body);
+            socket.write_all(response.as_bytes()).await.unwrap();
+            socket.shutdown().await.ok();
+        }
+    });
+    (url, seen)
+}
