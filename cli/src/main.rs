@@ -1,21 +1,19 @@
 //! `ereceipt`: the command line of the ereceipt SDK.
 //!
 //! Exit codes: 0 success, 1 the input was read but refused (invalid transaction or signature,
-//! unprintable text), 2 the call was wrong or a file could not be read or written.
+//! unprintable text), 2 the call was wrong or a file could not be read or written, 3 the
+//! platform is unavailable or the outbox is full (receipts are kept).
 
 mod terminal;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use ereceipt_core::identity::{CaCertificate, TerminalCertificate, TerminalSubject};
-use ereceipt_core::record::{
-    Credentials, IssueRequest, Outcome, VerificationReport, VerifyOptions, issue, verify_image,
-};
+use ereceipt_core::record::{Outcome, VerificationReport, VerifyOptions, verify_image};
 use ereceipt_core::render::{CopyKind, Paper, ReceiptDocument, RenderOptions, render_receipt};
 use ereceipt_core::signature::{CaptureConfig, Signature};
 use ereceipt_core::{Error, Transaction};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use terminal::TerminalDir;
 
 #[derive(Parser)]
 #[command(
@@ -61,9 +59,21 @@ enum Command {
         /// Where to write the PNG.
         #[arg(long)]
         out: PathBuf,
+        /// How the customer wants the receipt: sms:NUMBER, mms:NUMBER, email:ADDRESS or
+        /// pull:NUMBER (numbers in international form, +8613800138000).
+        #[arg(long)]
+        deliver: Option<String>,
+        /// Only queue the receipt; do not try to upload it now.
+        #[arg(long)]
+        queue_only: bool,
         /// Print a JSON summary on standard output.
         #[arg(long)]
         json: bool,
+    },
+    /// The terminal's offline outbox: receipts waiting for the platform.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
     },
     /// Verify a receipt image: exit 0 when authentic and untouched, 1 when tampered or not
     /// authentic, 2 when it cannot be read.
@@ -85,7 +95,7 @@ enum Command {
 
 /// What both `render` and `issue` print: the transaction, signature, paper and copy.
 #[derive(clap::Args)]
-struct ReceiptArgs {
+pub(crate) struct ReceiptArgs {
     /// The transaction, in the JSON form of docs/TRANSACTION.md.
     #[arg(long)]
     transaction: PathBuf,
@@ -102,7 +112,9 @@ struct ReceiptArgs {
 
 impl ReceiptArgs {
     /// Reads and validates the transaction and signature files.
-    fn load(&self) -> Result<(Transaction, Option<Signature>, Paper, CopyKind), Failure> {
+    pub(crate) fn load(
+        &self,
+    ) -> Result<(Transaction, Option<Signature>, Paper, CopyKind), Failure> {
         let tx = Transaction::from_json(&read(&self.transaction)?).map_err(Error::from)?;
         let signature = read_signature(self.signature.as_deref())?;
         Ok((tx, signature, paper(self.width)?, copy_kind(self.copy)))
@@ -127,6 +139,59 @@ enum TerminalCommand {
         #[arg(long, default_value = "ereceipt demo merchant")]
         merchant_name: String,
     },
+    /// Enroll a new terminal with a receipt platform using a one-time enrollment token.
+    Enroll {
+        /// The directory to create the terminal in.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The platform's base URL.
+        #[arg(long)]
+        platform: String,
+        /// The one-time enrollment token (`ereceipt platform enrollment-token`).
+        #[arg(long)]
+        token: String,
+        /// The terminal id (ISO 8583 field 41).
+        #[arg(long, default_value = "T0000001")]
+        terminal_id: String,
+        /// Print a JSON summary on standard output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// Show what is waiting and what the platform rejected.
+    Status {
+        /// The terminal directory.
+        #[arg(long)]
+        terminal: PathBuf,
+        /// Print JSON (pending, dead, oldest_pending_age_s, last_error, ...).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Upload everything waiting, in order. Exit 3 when the platform is unavailable.
+    Flush {
+        /// The terminal directory.
+        #[arg(long)]
+        terminal: PathBuf,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Upload in the background as an app does: at once, then on a timer with backoff while
+    /// the platform is unreachable.
+    Watch {
+        /// The terminal directory.
+        #[arg(long)]
+        terminal: PathBuf,
+        /// Stop when nothing is waiting any more.
+        #[arg(long)]
+        until_empty: bool,
+        /// Seconds between checks when idle, and the longest backoff.
+        #[arg(long, default_value_t = 30)]
+        interval: u64,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -137,13 +202,15 @@ enum Copy {
 }
 
 /// A failure and the exit code it maps to.
-enum Failure {
+pub(crate) enum Failure {
     /// The call or the file system failed: exit 2.
     Usage(String),
     /// The input was refused: exit 1.
     Refused(Error),
     /// Verification ran and the receipt is tampered or not authentic: exit 1, report printed.
     Verdict,
+    /// The platform is unavailable or the outbox is full; receipts are kept: exit 3.
+    Unavailable(String),
 }
 
 impl From<Error> for Failure {
@@ -165,6 +232,10 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Verdict) => ExitCode::from(1),
+        Err(Failure::Unavailable(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(3)
+        }
     }
 }
 
@@ -195,7 +266,7 @@ fn read_signature(path: Option<&Path>) -> Result<Option<Signature>, Failure> {
     clippy::print_stdout,
     reason = "printing the result is the command's job"
 )]
-fn print(text: &str) {
+pub(crate) fn print(text: &str) {
     println!("{text}");
 }
 
@@ -247,68 +318,42 @@ fn run(command: Command) -> Result<(), Failure> {
         } => {
             let subject = TerminalSubject::new(&merchant_id, &merchant_name, &terminal_id)
                 .map_err(|e| Failure::Usage(e.to_string()))?;
-            let ca = terminal::init(&dir, &subject).map_err(Failure::Usage)?;
-            eprintln!(
-                "terminal {terminal_id} of merchant {merchant_id} created in {}",
-                dir.display()
-            );
-            eprintln!(
-                "its certificate is issued by a local TEST CA ({ca}); {} is test material",
-                dir.join("ca.pem").display()
-            );
-            Ok(())
+            terminal::init(&dir, &subject)
         }
+        Command::Terminal {
+            command:
+                TerminalCommand::Enroll {
+                    dir,
+                    platform,
+                    token,
+                    terminal_id,
+                    json,
+                },
+        } => terminal::enroll(&dir, &platform, &token, &terminal_id, json),
         Command::Issue {
             terminal,
             receipt,
             out,
+            deliver,
+            queue_only,
             json,
-        } => {
-            let mut t = TerminalDir::load(&terminal).map_err(Failure::Usage)?;
-            let (tx, signature, paper, copy) = receipt.load()?;
-            let request = IssueRequest {
-                transaction: &tx,
-                signature: signature.as_ref(),
-                copy,
-                paper,
-            };
-            let credentials = Credentials {
-                signer: &t.signer,
-                certificate: &t.certificate,
-                chain_pem: &t.chain_pem,
-            };
-            let issued = issue(&t.state, request, &credentials).map_err(Error::from)?;
-            // The receipt is stored before the counter moves on: a crash in between leaves a
-            // receipt whose counter will be issued again, never a counter without its receipt.
-            terminal::write_atomic(&out, &issued.png, false)
-                .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", out.display())))?;
-            t.advance(issued.next).map_err(Failure::Usage)?;
-            if json {
-                let summary = serde_json::json!({
-                    "receipt_id": issued.record.receipt_id.to_string(),
-                    "terminal_id": issued.record.terminal_id,
-                    "counter": issued.record.counter,
-                    "signed": issued.summary.signature.is_some(),
-                    "bytes": issued.png.len(),
-                    "out": out.display().to_string(),
-                });
-                print(&summary.to_string());
-            } else {
-                eprintln!(
-                    "issued receipt {} (counter {}) to {} ({} bytes{})",
-                    issued.record.receipt_id,
-                    issued.record.counter,
-                    out.display(),
-                    issued.png.len(),
-                    if issued.signing_error.is_some() {
-                        ", UNSIGNED"
-                    } else {
-                        ""
-                    }
-                );
-            }
-            Ok(())
-        }
+        } => terminal::issue(
+            &terminal,
+            &receipt,
+            &out,
+            deliver.as_deref(),
+            queue_only,
+            json,
+        ),
+        Command::Outbox { command } => match command {
+            OutboxCommand::Status { terminal, json } => terminal::status(&terminal, json),
+            OutboxCommand::Flush { terminal, json } => terminal::flush(&terminal, json),
+            OutboxCommand::Watch {
+                terminal,
+                until_empty,
+                interval,
+            } => terminal::watch(&terminal, until_empty, interval),
+        },
         Command::Verify {
             image,
             trust,

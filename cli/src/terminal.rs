@@ -1,122 +1,269 @@
-//! A terminal directory: the terminal's key, certificate chain and chain state on disk.
-//!
-//! Layout: `terminal-key.pem` (PKCS#8, mode 0600), `terminal.pem` (its certificate),
-//! `ca.pem` (the CA certificate it chains to), `state.json` (counter and next chain value).
-//! Every file is written atomically (temporary file, fsync, rename, fsync of the directory),
-//! so a crash leaves either the old or the new content, never half of one.
+//! `ereceipt terminal …`, `ereceipt issue` and `ereceipt outbox …`: a terminal directory
+//! driven from the command line, over the SDK's [`Terminal`].
 
-use ereceipt_core::identity::{
-    CaCertificate, CertificateAuthority, SoftwareSigner, TERMINAL_CERTIFICATE_LIFETIME,
-    TerminalCertificate, TerminalSubject, create_csr,
-};
-use ereceipt_core::record::{ChainState, ChainValue, from_hex};
+use crate::{Failure, ReceiptArgs, print};
+use ereceipt_core::Error;
+use ereceipt_core::identity::TerminalSubject;
+use ereceipt_core::outbox::{AutoFlushPolicy, FlushReport, OutboxError};
+use ereceipt_core::record::IssueRequest;
+use ereceipt_core::seal::Delivery;
+use ereceipt_core::terminal::{Terminal, TerminalConfig, TerminalError, write_atomic};
+use ereceipt_core::upload::UploadError;
 use serde_json::json;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::time::Duration;
 
-const KEY: &str = "terminal-key.pem";
-const CERT: &str = "terminal.pem";
-const CA: &str = "ca.pem";
-const STATE: &str = "state.json";
-
-/// A loaded terminal directory.
-pub(crate) struct TerminalDir {
-    dir: PathBuf,
-    pub(crate) signer: SoftwareSigner,
-    pub(crate) certificate: TerminalCertificate,
-    pub(crate) chain_pem: Vec<String>,
-    pub(crate) state: ChainState,
+/// Maps a terminal error to an exit code: refused input 1, the call or the files 2, the
+/// platform unavailable 3.
+fn failure(e: TerminalError) -> Failure {
+    match e {
+        TerminalError::Issue(e) => Failure::Refused(Error::Issue(e)),
+        TerminalError::Seal(e) => Failure::Refused(Error::Seal(e)),
+        TerminalError::Upload(e) if e.is_transient() => Failure::Unavailable(e.to_string()),
+        TerminalError::Outbox(e @ OutboxError::Full { .. }) => Failure::Unavailable(e.to_string()),
+        e => Failure::Usage(e.to_string()),
+    }
 }
 
-/// Writes `bytes` to `path` atomically; `private` files get mode 0600.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, path)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        // Makes the rename itself durable; not possible on every platform.
-        let _ = d.sync_all();
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Usage(format!("cannot start the async runtime: {e}")))
+}
+
+/// `terminal init`: a terminal with a local TEST CA.
+pub(crate) fn init(dir: &Path, subject: &TerminalSubject) -> Result<(), Failure> {
+    let (_, ca) =
+        Terminal::create_local(dir, subject, &TerminalConfig::default()).map_err(failure)?;
+    eprintln!(
+        "terminal {} of merchant {} created in {}",
+        subject.terminal_id(),
+        subject.merchant_id(),
+        dir.display()
+    );
+    eprintln!(
+        "its certificate is issued by a local TEST CA ({ca}); {} is test material",
+        dir.join("ca.pem").display()
+    );
+    Ok(())
+}
+
+/// `terminal enroll`: a terminal enrolled with a platform.
+pub(crate) fn enroll(
+    dir: &Path,
+    platform: &str,
+    token: &str,
+    terminal_id: &str,
+    json: bool,
+) -> Result<(), Failure> {
+    let config = TerminalConfig::default();
+    let terminal = runtime()?
+        .block_on(Terminal::enroll(
+            dir,
+            platform,
+            token,
+            terminal_id,
+            None,
+            &config,
+        ))
+        .map_err(|e| match e {
+            TerminalError::Upload(UploadError::Rejected { code, reason, .. }) => Failure::Usage(
+                format!("the platform refused the enrollment ({code}): {reason}"),
+            ),
+            e => failure(e),
+        })?;
+    let cert = terminal.certificate();
+    if json {
+        print(
+            &json!({
+                "terminal_id": cert.terminal_id(),
+                "merchant_id": cert.merchant_id(),
+                "merchant_name": cert.merchant_name(),
+                "certificate_serial": cert.serial_hex(),
+                "platform": platform,
+                "dir": dir.display().to_string(),
+            })
+            .to_string(),
+        );
+    } else {
+        eprintln!(
+            "terminal {} enrolled for merchant {} ({}) in {}",
+            cert.terminal_id(),
+            cert.merchant_id(),
+            cert.merchant_name(),
+            dir.display()
+        );
     }
     Ok(())
 }
 
-/// Creates a terminal with a self-contained TEST certificate authority.
-pub(crate) fn init(dir: &Path, subject: &TerminalSubject) -> Result<String, String> {
-    if dir.join(KEY).exists() {
-        return Err(format!("{} already holds a terminal", dir.display()));
-    }
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let ca = CertificateAuthority::generate("ereceipt local", true).map_err(|e| e.to_string())?;
-    let signer = SoftwareSigner::generate().map_err(|e| e.to_string())?;
-    let csr = create_csr(&signer, subject).map_err(|e| e.to_string())?;
-    let now = time::OffsetDateTime::now_utc();
-    let not_before = now - time::Duration::minutes(5);
-    let cert = ca
-        .issue(&csr, not_before, not_before + TERMINAL_CERTIFICATE_LIFETIME)
-        .map_err(|e| e.to_string())?;
-    let io = |e: std::io::Error| format!("cannot write to {}: {e}", dir.display());
-    write_atomic(&dir.join(KEY), signer.to_pkcs8_pem().as_bytes(), true).map_err(io)?;
-    write_atomic(&dir.join(CERT), cert.as_bytes(), false).map_err(io)?;
-    write_atomic(&dir.join(CA), ca.certificate_pem().as_bytes(), false).map_err(io)?;
-    save_state(dir, &ChainState::genesis(subject.terminal_id())).map_err(io)?;
-    Ok(ca.certificate().name().to_owned())
-}
-
-fn save_state(dir: &Path, state: &ChainState) -> std::io::Result<()> {
-    let json = json!({ "counter": state.counter, "next_previous": state.next_previous.to_hex() });
-    write_atomic(&dir.join(STATE), format!("{json}\n").as_bytes(), false)
-}
-
-impl TerminalDir {
-    /// Loads a terminal directory made by `terminal init`.
-    pub(crate) fn load(dir: &Path) -> Result<Self, String> {
-        let read = |name: &str| {
-            std::fs::read_to_string(dir.join(name))
-                .map_err(|e| format!("cannot read {}: {e}", dir.join(name).display()))
-        };
-        let signer = SoftwareSigner::from_pkcs8_pem(&read(KEY)?).map_err(|e| e.to_string())?;
-        let cert_pem = read(CERT)?;
-        let certificate = TerminalCertificate::from_pem(&cert_pem).map_err(|e| e.to_string())?;
-        let ca_pem = read(CA)?;
-        CaCertificate::from_pem(&ca_pem).map_err(|e| e.to_string())?;
-        let state: serde_json::Value =
-            serde_json::from_str(&read(STATE)?).map_err(|_| format!("{STATE} is damaged"))?;
-        let counter = state["counter"]
-            .as_u64()
-            .ok_or(format!("{STATE} is damaged"))?;
-        let next_previous = state["next_previous"]
-            .as_str()
-            .and_then(from_hex)
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .ok_or(format!("{STATE} is damaged"))?;
-        Ok(TerminalDir {
-            dir: dir.to_owned(),
-            signer,
-            certificate,
-            chain_pem: vec![cert_pem, ca_pem],
-            state: ChainState {
-                counter,
-                next_previous: ChainValue(next_previous),
+/// `issue`: issues, writes the image, queues for the platform and (unless `queue_only`) tries
+/// to upload at once.
+pub(crate) fn issue(
+    dir: &Path,
+    receipt: &ReceiptArgs,
+    out: &Path,
+    deliver: Option<&str>,
+    queue_only: bool,
+    json: bool,
+) -> Result<(), Failure> {
+    let terminal = Terminal::open(dir, None, &TerminalConfig::default()).map_err(failure)?;
+    let delivery = deliver
+        .map(Delivery::parse)
+        .transpose()
+        .map_err(|e| Failure::Refused(Error::Seal(e.into())))?;
+    let (tx, signature, paper, copy) = receipt.load()?;
+    let request = IssueRequest {
+        transaction: &tx,
+        signature: signature.as_ref(),
+        copy,
+        paper,
+    };
+    // The receipt is safe in the outbox (or the chain moved on) before the image is written:
+    // a crash in between loses a copy of the picture, never the receipt.
+    let issued = terminal.issue(request, delivery).map_err(failure)?;
+    write_atomic(out, &issued.png, false)
+        .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", out.display())))?;
+    let queued = terminal.platform().is_some();
+    let upload = if queued && !queue_only {
+        Some(flush_now(&terminal)?)
+    } else {
+        None
+    };
+    if json {
+        let summary = json!({
+            "receipt_id": issued.record.receipt_id.to_string(),
+            "terminal_id": issued.record.terminal_id,
+            "counter": issued.record.counter,
+            "signed": issued.summary.signature.is_some(),
+            "bytes": issued.png.len(),
+            "out": out.display().to_string(),
+            "queued": queued,
+            "upload": upload.as_ref().map(report_json),
+        });
+        print(&summary.to_string());
+    } else {
+        eprintln!(
+            "issued receipt {} (counter {}) to {} ({} bytes{}){}",
+            issued.record.receipt_id,
+            issued.record.counter,
+            out.display(),
+            issued.png.len(),
+            if issued.signing_error.is_some() {
+                ", UNSIGNED"
+            } else {
+                ""
             },
-        })
+            if queued {
+                ", queued for the platform"
+            } else {
+                ""
+            },
+        );
+        if let Some(report) = &upload {
+            eprintln!("{}", describe(report));
+        }
     }
+    Ok(())
+}
 
-    /// Records the state after an issued receipt.
-    pub(crate) fn advance(&mut self, next: ChainState) -> Result<(), String> {
-        save_state(&self.dir, &next).map_err(|e| format!("cannot save the terminal state: {e}"))?;
-        self.state = next;
-        Ok(())
+fn flush_now(terminal: &Terminal) -> Result<FlushReport, Failure> {
+    runtime()?.block_on(terminal.flush()).map_err(failure)
+}
+
+fn report_json(report: &FlushReport) -> serde_json::Value {
+    json!({
+        "stored": report.stored,
+        "duplicates": report.duplicates,
+        "dead_lettered": report.dead_lettered,
+        "remaining": report.remaining,
+        "error": report.error.as_ref().map(ToString::to_string),
+    })
+}
+
+fn describe(report: &FlushReport) -> String {
+    let mut text = format!(
+        "uploaded {} ({} already there), {} rejected, {} waiting",
+        report.stored + report.duplicates,
+        report.duplicates,
+        report.dead_lettered,
+        report.remaining
+    );
+    if let Some(error) = &report.error {
+        text.push_str(&format!("; kept offline: {error}"));
+    }
+    text
+}
+
+/// `outbox status`.
+pub(crate) fn status(dir: &Path, json: bool) -> Result<(), Failure> {
+    let terminal = Terminal::open(dir, None, &TerminalConfig::default()).map_err(failure)?;
+    let status = terminal.status().map_err(failure)?;
+    let dead = terminal.dead_letters().map_err(failure)?;
+    if json {
+        let mut value = serde_json::to_value(&status).expect("status serialises");
+        value["dead_letters"] = serde_json::to_value(&dead).expect("dead letters serialise");
+        value["enrolled"] = json!(terminal.platform().is_some());
+        print(&value.to_string());
+    } else {
+        print(&format!(
+            "{} waiting ({} bytes){}, {} rejected{}",
+            status.pending,
+            status.pending_bytes,
+            status
+                .oldest_pending_age_s
+                .map(|s| format!(", oldest {s} s"))
+                .unwrap_or_default(),
+            status.dead,
+            status
+                .last_error
+                .as_deref()
+                .map(|e| format!("; last error: {e}"))
+                .unwrap_or_default(),
+        ));
+        for d in &dead {
+            print(&format!(
+                "  rejected {} (counter {}): {} {} {}",
+                d.receipt_id, d.counter, d.status, d.code, d.reason
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `outbox flush`: exit 0 when everything waiting was uploaded, 3 when the platform was
+/// unavailable (the rest stays queued).
+pub(crate) fn flush(dir: &Path, json: bool) -> Result<(), Failure> {
+    let terminal = Terminal::open(dir, None, &TerminalConfig::default()).map_err(failure)?;
+    let report = flush_now(&terminal)?;
+    if json {
+        print(&report_json(&report).to_string());
+    } else {
+        eprintln!("{}", describe(&report));
+    }
+    match report.error {
+        Some(e) => Err(Failure::Unavailable(e.to_string())),
+        None => Ok(()),
+    }
+}
+
+/// `outbox watch`: uploads in the background until stopped (or, with `until_empty`, until
+/// nothing is waiting), as an app does with [`AutoFlush`](ereceipt_core::outbox::AutoFlush).
+pub(crate) fn watch(dir: &Path, until_empty: bool, interval_s: u64) -> Result<(), Failure> {
+    let terminal = Terminal::open(dir, None, &TerminalConfig::default()).map_err(failure)?;
+    let policy = AutoFlushPolicy {
+        idle_interval: Duration::from_secs(interval_s.max(1)),
+        min_backoff: Duration::from_secs(1),
+        max_backoff: Duration::from_secs(interval_s.max(1)),
+    };
+    let auto = terminal.auto_flush(policy).map_err(failure)?;
+    eprintln!("watching {}; Ctrl-C to stop", dir.display());
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        if until_empty && terminal.status().map_err(failure)?.pending == 0 {
+            auto.stop();
+            return Ok(());
+        }
     }
 }

@@ -244,10 +244,27 @@ fn terminal_issue_verify_round_trip_with_exit_codes() {
         r,
     ]);
     assert_eq!(other.status.code(), Some(1));
-    let state: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(terminal.join("state.json")).unwrap())
-            .unwrap();
-    assert_eq!(state["counter"], 2);
+    let status = run(&["outbox", "status", "--terminal", t, "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["counter"], 2);
+    // A local terminal has no platform: nothing is queued, and a delivery choice is refused.
+    assert_eq!(
+        (status["pending"].as_u64(), status["enrolled"].as_bool()),
+        (Some(0), Some(false))
+    );
+    let deliver = run(&[
+        "issue",
+        "--terminal",
+        t,
+        "--transaction",
+        &sample("contactless-sale"),
+        "--out",
+        r,
+        "--deliver",
+        "sms:+4915112345678",
+    ]);
+    assert_eq!(deliver.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&deliver.stderr).contains("not enrolled"));
 
     // Unreadable input: exit 2.
     std::fs::write(dir.join("junk.png"), b"not a png").unwrap();
