@@ -1,0 +1,46 @@
+# Shared by the scripts in this folder (sourced, not run).
+#
+# CARGO_TARGET_DIR: the target directory to build in and read from (default: the workspace's
+# `target/`). One build of `ereceipt-ffi --features cli` (debug, unstripped) gives both the
+# library the tests load and the `uniffi-bindgen` that reads its metadata.
+
+set -euo pipefail
+
+BINDINGS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WORKSPACE_DIR="$(cd "$BINDINGS_DIR/.." && pwd)"
+TARGET_DIR="${CARGO_TARGET_DIR:-$WORKSPACE_DIR/target}"
+export CARGO_TARGET_DIR="$TARGET_DIR"
+# Where test tools downloaded from registries are kept, outside the repository.
+TOOLS_CACHE="${ERECEIPT_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ereceipt}"
+
+case "$(uname -s)" in
+  Darwin) LIB_FILE=libereceipt_ffi.dylib ;;
+  *) LIB_FILE=libereceipt_ffi.so ;;
+esac
+LIB_PATH="$TARGET_DIR/debug/$LIB_FILE"
+# Extra cargo flags, e.g. CARGO_FLAGS=--locked in CI (not the default: while several people
+# work in one checkout, Cargo.lock may lag behind another crate's new dependency).
+read -r -a CARGO_FLAGS <<<"${CARGO_FLAGS:-}"
+BINDGEN="$TARGET_DIR/debug/uniffi-bindgen"
+
+log() { printf '[bindings] %s\n' "$*" >&2; }
+
+# Builds the debug library and the bindgen once; cargo makes later calls no-ops.
+build_library() {
+  log "cargo build -p ereceipt-ffi --features cli (target dir $TARGET_DIR)"
+  (cd "$WORKSPACE_DIR" && cargo build "${CARGO_FLAGS[@]}" -p ereceipt-ffi --features cli --quiet)
+}
+
+# generate_into DIR: Kotlin, Swift and Python bindings of the built library into DIR/{kotlin,swift,python}.
+generate_into() {
+  local out="$1"
+  rm -rf "$out"
+  mkdir -p "$out"
+  for language in kotlin swift python; do
+    # Library mode: the bindgen reads the metadata the proc-macros left in the (unstripped)
+    # library and finds bindings/uniffi.toml through `cargo metadata`. `--no-format`: the
+    # output must not depend on whether ktlint or swiftformat happens to be installed.
+    (cd "$WORKSPACE_DIR" && "$BINDGEN" generate --library "$LIB_PATH" --language "$language" \
+      --out-dir "$out/$language" --no-format >/dev/null)
+  done
+}
