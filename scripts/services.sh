@@ -6,6 +6,7 @@
 #   PostgreSQL  Debian's postgresql package, cluster started with pg_ctlcluster; a superuser
 #               role `ereceipt` for the tests, which create one database per test.
 #   moto        an S3-compatible server from PyPI (`moto[server]`), started by the tests.
+#   aiosmtpd    an SMTP server from PyPI, started by the e-mail delivery tests.
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -37,3 +38,4 @@ as_root su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname = 'ere
 export ERECEIPT_TEST_POSTGRES="postgres://ereceipt:ereceipt@localhost:5432/postgres"
 
 python3 -c 'import moto.server' 2>/dev/null || python3 -m pip install -q 'moto[server]'
+python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q aiosmtpd

@@ -4,6 +4,7 @@
 //! unprintable text), 2 the call was wrong or a file could not be read or written, 3 the
 //! platform is unavailable or the outbox is full (receipts are kept).
 
+mod demo;
 mod terminal;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -28,6 +29,22 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the whole system once on embedded defaults: a platform, merchants, terminals,
+    /// receipts for every delivery mode, upload, verification and a tampered copy.
+    Demo {
+        /// The demo's directory (created; an earlier demo's is replaced).
+        #[arg(long, default_value = "ereceipt-demo")]
+        dir: PathBuf,
+        /// Where the platform listens.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: String,
+        /// Keep the platform running afterwards (portal, verify page) until Ctrl-C.
+        #[arg(long)]
+        serve: bool,
+        /// Print a machine-readable summary on standard output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Render a receipt image from a transaction (and a signature when the card needs one).
     Render {
         #[command(flatten)]
@@ -74,6 +91,12 @@ enum Command {
     Outbox {
         #[command(subcommand)]
         command: OutboxCommand,
+    },
+    /// Run and administer the receipt platform (server, merchants, API keys, enrollment
+    /// tokens).
+    Platform {
+        #[command(subcommand)]
+        command: ereceipt_platform::cli::PlatformCommand,
     },
     /// Verify a receipt image: exit 0 when authentic and untouched, 1 when tampered or not
     /// authentic, 2 when it cannot be read.
@@ -345,6 +368,17 @@ fn run(command: Command) -> Result<(), Failure> {
             queue_only,
             json,
         ),
+        Command::Demo {
+            dir,
+            listen,
+            serve,
+            json,
+        } => demo::run(&demo::DemoOptions {
+            dir,
+            listen,
+            serve,
+            json,
+        }),
         Command::Outbox { command } => match command {
             OutboxCommand::Status { terminal, json } => terminal::status(&terminal, json),
             OutboxCommand::Flush { terminal, json } => terminal::flush(&terminal, json),
@@ -354,6 +388,9 @@ fn run(command: Command) -> Result<(), Failure> {
                 interval,
             } => terminal::watch(&terminal, until_empty, interval),
         },
+        Command::Platform { command } => {
+            ereceipt_platform::cli::run(command).map_err(|e| Failure::Usage(e.to_string()))
+        }
         Command::Verify {
             image,
             trust,

@@ -276,3 +276,62 @@ fn terminal_issue_verify_round_trip_with_exit_codes() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_demo_runs_as_a_newcomer_would() {
+    let dir = std::env::temp_dir().join(format!("ereceipt-cli-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let demo = Command::new(cli_binary())
+        .args(["demo", "--dir", dir.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&demo.stdout).unwrap();
+    let receipts = summary["receipts"].as_array().unwrap();
+    let modes: Vec<&str> = receipts
+        .iter()
+        .map(|r| r["delivery"].as_str().unwrap())
+        .collect();
+    assert_eq!(modes, ["sms", "mms", "email", "pull"]);
+    for receipt in receipts {
+        assert_eq!(receipt["verification"], "verified", "{receipt}");
+        assert!(std::path::Path::new(receipt["png"].as_str().unwrap()).exists());
+    }
+    for receipt in receipts {
+        assert_eq!(receipt["delivery_status"], "sent", "{receipt}");
+    }
+    let files: Vec<&str> = summary["delivered_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(files.iter().any(|f| f.ends_with(".eml")), "{files:?}");
+    assert!(
+        files.iter().filter(|f| f.ends_with(".json")).count() >= 3,
+        "{files:?}"
+    );
+    let code = summary["pull_customer"]["login_code"].as_str().unwrap();
+    assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()));
+    assert_eq!(summary["verify"]["authentic"], true);
+    assert_eq!(summary["verify"]["tampered"], false);
+    assert_eq!(summary["tamper"]["tampered"], true);
+    assert!(
+        summary["tamper"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "amount")
+    );
+    // A second run starts over in the same directory.
+    let again = Command::new(cli_binary())
+        .args(["demo", "--dir", dir.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -5,6 +5,7 @@
     reason = "a panic in a test helper is a failed test"
 )]
 
+mod outbox;
 mod privacy;
 mod render;
 mod trust;

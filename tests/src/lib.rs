@@ -1,6 +1,8 @@
 //! Fixtures shared by the end-to-end tests and benchmarks: paths into `tests/data/` and loaders
 //! for the sample transactions and recorded signatures.
 
+pub mod platform;
+
 use ereceipt_core::Transaction;
 use ereceipt_core::signature::Signature;
 use std::path::PathBuf;

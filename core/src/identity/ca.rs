@@ -7,7 +7,7 @@ use super::certificate::{CaCertificate, p256_public_key, parse_certificate};
 use super::csr::{SignerKey, TerminalCsr};
 use super::error::IdentityError;
 use super::signer::SoftwareSigner;
-use super::subject::check_name;
+use super::subject::{TerminalSubject, check_name};
 
 /// Appended to a test CA's name, so that every receipt whose issuer line is printed from it says
 /// it is test material.
@@ -125,16 +125,33 @@ impl CertificateAuthority {
 
     /// Issues a terminal certificate for a checked request, valid from `not_before` to
     /// `not_after` (whole seconds; [`TERMINAL_CERTIFICATE_LIFETIME`] is the suggested span), and
-    /// returns it as PEM.
-    ///
-    /// The certificate's subject is rebuilt from the request's [`TerminalSubject`](super::TerminalSubject)
-    /// (`CN` terminal id, `O` merchant name, `organizationIdentifier` merchant id); it has
-    /// `CA:false`, the `digitalSignature` key usage, the request's P-256 key, an authority key
-    /// identifier, and a random 16-byte serial number (126 random bits). A period that is empty or ends after the
-    /// CA's own is [`IdentityError::Issue`].
+    /// returns it as PEM. The certificate names the request's own subject; see
+    /// [`CertificateAuthority::issue_request_for`].
     pub fn issue_request(
         &self,
         csr: &TerminalCsr,
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+    ) -> Result<String, IdentityError> {
+        self.issue_request_for(csr, csr.subject(), not_before, not_after)
+    }
+
+    /// Issues a terminal certificate for the key of a checked request, naming `subject` instead
+    /// of what the request asks for, valid from `not_before` to `not_after`; returns it as PEM.
+    ///
+    /// The platform uses this at enrollment: the terminal id comes from the request, but the
+    /// merchant id and name come from the platform's own records of whoever issued the
+    /// enrollment token, so a terminal cannot claim another merchant.
+    ///
+    /// The certificate's subject is built from `subject` (`CN` terminal id, `O` merchant name,
+    /// `organizationIdentifier` merchant id); it has `CA:false`, the `digitalSignature` key
+    /// usage, the request's P-256 key, an authority key identifier, and a random 16-byte serial
+    /// number (126 random bits). A period that is empty or ends after the CA's own is
+    /// [`IdentityError::Issue`].
+    pub fn issue_request_for(
+        &self,
+        csr: &TerminalCsr,
+        subject: &TerminalSubject,
         not_before: OffsetDateTime,
         not_after: OffsetDateTime,
     ) -> Result<String, IdentityError> {
@@ -149,7 +166,7 @@ impl CertificateAuthority {
             });
         }
         let mut params = rcgen::CertificateParams::default();
-        params.distinguished_name = csr.subject().distinguished_name();
+        params.distinguished_name = subject.distinguished_name();
         params.is_ca = rcgen::IsCa::ExplicitNoCa;
         params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
         params.use_authority_key_identifier_extension = true;
@@ -215,7 +232,7 @@ fn now_in_seconds() -> OffsetDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::{TerminalCertificate, TerminalSubject, create_csr, verify_chain};
+    use crate::identity::{TerminalCertificate, create_csr, verify_chain};
 
     fn csr_pem() -> String {
         let key = SoftwareSigner::generate().expect("key generates");
@@ -314,6 +331,27 @@ mod tests {
             ca.issue("not a CSR", now, now + Duration::days(1)),
             Err(IdentityError::Parse { .. })
         ));
+    }
+
+    #[test]
+    fn issue_request_for_names_the_given_subject_with_the_requested_key() {
+        let ca = CertificateAuthority::generate("ereceipt", false).expect("CA generates");
+        let csr = TerminalCsr::from_pem(&csr_pem()).expect("CSR parses");
+        let subject = TerminalSubject::new("898310048990001", "Star Café", "T1").expect("valid");
+        let now = now_in_seconds();
+        let pem = ca
+            .issue_request_for(&csr, &subject, now, now + Duration::days(1))
+            .expect("issues");
+        let leaf = TerminalCertificate::from_pem(&pem).expect("parses");
+        assert_eq!(leaf.subject(), &subject);
+        assert_ne!(leaf.merchant_id(), csr.subject().merchant_id());
+        assert_eq!(leaf.public_key_sec1(), csr.public_key_sec1());
+        verify_chain(&leaf, &[], ca.certificate(), now.unix_timestamp()).expect("verifies");
+        let own = ca
+            .issue_request(&csr, now, now + Duration::days(1))
+            .expect("issues");
+        let own = TerminalCertificate::from_pem(&own).expect("parses");
+        assert_eq!(own.subject(), csr.subject());
     }
 
     #[test]

@@ -308,21 +308,41 @@ pub fn read_header(envelope: &[u8]) -> Result<EnvelopeHeader, SealError> {
     parse(envelope).map(|(header, ..)| header)
 }
 
-/// Opens an envelope with the platform's private key.
+/// Opens an envelope with the platform's private key (the `rsa` crate's blinded decryption;
+/// see the module docs for why a server should prefer [`open_with`] and a constant-time RSA).
 pub fn open(
     key: &PlatformPrivateKey,
     envelope: &[u8],
 ) -> Result<(EnvelopeHeader, ReceiptPayload), SealError> {
+    open_with(envelope, &key.key_id, |wrapped| {
+        let content_key = key
+            .key
+            .decrypt_blinded(&mut OsRng, Oaep::new::<sha2::Sha256>(), wrapped)
+            .ok()?;
+        <[u8; 32]>::try_from(content_key.as_slice()).ok()
+    })
+}
+
+/// Opens an envelope sealed under the key `key_id`, with the caller unwrapping the content key.
+///
+/// `unwrap` receives the wrapped content key (RSA-OAEP, SHA-256, MGF1-SHA-256, empty label)
+/// and returns the 32-byte AES key, or `None` for any failure, which becomes
+/// [`SealError::Unwrap`]. This lets the platform keep its private key in a constant-time RSA
+/// implementation of its choice while parsing, authentication and payload decoding stay here,
+/// in the one implementation of the format. An envelope naming another key id is
+/// [`SealError::WrongKey`] and `unwrap` is not called.
+pub fn open_with(
+    envelope: &[u8],
+    key_id: &str,
+    unwrap: impl FnOnce(&[u8]) -> Option<[u8; 32]>,
+) -> Result<(EnvelopeHeader, ReceiptPayload), SealError> {
     let (header, header_len, wrapped, nonce, ciphertext) = parse(envelope)?;
-    if header.key_id != key.key_id {
+    if header.key_id != key_id {
         return Err(SealError::WrongKey {
             key_id: header.key_id,
         });
     }
-    let content_key = key
-        .key
-        .decrypt_blinded(&mut OsRng, Oaep::new::<sha2::Sha256>(), wrapped)
-        .map_err(|_| SealError::Unwrap)?;
+    let content_key = unwrap(wrapped).ok_or(SealError::Unwrap)?;
     let aead = LessSafeKey::new(
         UnboundKey::new(&AES_256_GCM, &content_key).map_err(|_| SealError::Unwrap)?,
     );

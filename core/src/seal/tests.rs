@@ -118,6 +118,49 @@ fn typed_errors() {
 }
 
 #[test]
+fn open_with_a_caller_unwrap_equals_open() {
+    let (_, private) = keys();
+    let sealed = vector();
+    // An unwrap that does not go through `open`'s code path: unblinded `rsa` decryption.
+    let unwrap = |wrapped: &[u8]| {
+        let key = private
+            .key
+            .decrypt(Oaep::new::<sha2::Sha256>(), wrapped)
+            .ok()?;
+        <[u8; 32]>::try_from(key.as_slice()).ok()
+    };
+    assert_eq!(
+        open_with(&sealed, "test-2026-11", unwrap),
+        open(&private, &sealed)
+    );
+    assert_eq!(
+        open_with(&sealed, "test-2026-11", unwrap).unwrap().1,
+        payload()
+    );
+    assert_eq!(
+        open_with(&sealed, "test-2026-11", |_| None),
+        Err(SealError::Unwrap)
+    );
+    assert_eq!(
+        open_with(&sealed, "test-2026-11", |_| Some([0x11; 32])).map(|(_, p)| p),
+        Ok(payload()),
+        "the vector's content key is 32 × 0x11"
+    );
+    assert_eq!(
+        open_with(&sealed, "test-2026-11", |_| Some([0; 32])),
+        Err(SealError::Authentication)
+    );
+    assert_eq!(
+        open_with(&sealed, "other", |_| panic!(
+            "not called for another key id"
+        )),
+        Err(SealError::WrongKey {
+            key_id: "test-2026-11".into()
+        })
+    );
+}
+
+#[test]
 fn delivery_choices_are_validated_and_never_printed() {
     assert_eq!(
         Delivery::parse("sms:+86 138-0013-8000").unwrap().address(),

@@ -1,0 +1,146 @@
+//! The receipt writer: one task per instance that writes stored receipts in batches.
+//!
+//! Ingest is CPU-bound (RSA, ECDSA, parsing) and runs on every core; writing a receipt is a
+//! handful of short statements (terminal lock, row, chain checks, job). Written one
+//! transaction per receipt, SQLite's single writer is held across every round trip of every
+//! receipt, and under full CPU load each round trip waits for a core: the writer, not the CPU,
+//! becomes the limit. So uploads hand their rows to this task, which writes whatever has queued
+//! up (at most [`MAX_BATCH`]) in one transaction and answers each upload after the commit.
+//!
+//! Each receipt gets a savepoint, so one that loses a race on its id (another upload of the
+//! same id, here or on another instance) is rolled back alone and reported as
+//! [`Inserted::Exists`]. Receipts are written in (merchant, terminal) order, so batches on
+//! several instances lock terminal rows in the same order and cannot deadlock on PostgreSQL.
+//! Nothing waits here longer than one batch; a queued receipt that is never written (the
+//! process dies) was never acknowledged, and its terminal sends it again.
+
+use crate::chain;
+use crate::db::receipts::{self, ChainKey, NewReceipt};
+use crate::db::{self, Db, Tx, jobs, on_tx};
+use crate::error::PlatformError;
+use ereceipt_core::record::ChainValue;
+use std::sync::Arc;
+use tokio::sync::{Notify, mpsc, oneshot};
+
+/// The most receipts written in one transaction.
+pub(crate) const MAX_BATCH: usize = 64;
+
+/// What writing a receipt did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Inserted {
+    /// The row is new.
+    Created,
+    /// A receipt with this id was stored first; compare contents.
+    Exists,
+}
+
+struct Pending {
+    receipt: NewReceipt,
+    reply: oneshot::Sender<Result<Inserted, PlatformError>>,
+}
+
+/// The handle uploads use to reach the writer task.
+#[derive(Debug)]
+pub(crate) struct Writer {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl Writer {
+    /// Starts the writer task; it ends when the last handle is dropped. `written` is notified
+    /// after each commit (verification jobs were queued).
+    pub(crate) fn start(db: Db, written: Arc<Notify>) -> Self {
+        let (queue, rx) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(run(db, rx, written));
+        Writer { queue }
+    }
+
+    /// Writes a receipt with its chain findings and verification job.
+    pub(crate) async fn insert(&self, receipt: NewReceipt) -> Result<Inserted, PlatformError> {
+        let (reply, answer) = oneshot::channel();
+        let stopped = || PlatformError::config("the receipt writer has stopped");
+        self.queue
+            .send(Pending { receipt, reply })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+async fn run(db: Db, mut rx: mpsc::Receiver<Pending>, written: Arc<Notify>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        batch.sort_by(|a, b| {
+            (&a.receipt.merchant_id, &a.receipt.terminal_id)
+                .cmp(&(&b.receipt.merchant_id, &b.receipt.terminal_id))
+        });
+        match write(&db, &batch).await {
+            Ok(results) => {
+                written.notify_waiters();
+                for (pending, result) in batch.drain(..).zip(results) {
+                    let _ = pending.reply.send(Ok(result));
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, receipts = batch.len(), "writing receipts failed");
+                for pending in batch.drain(..) {
+                    let _ = pending
+                        .reply
+                        .send(Err(PlatformError::config("writing failed")));
+                }
+            }
+        }
+    }
+}
+
+async fn write(db: &Db, batch: &[Pending]) -> Result<Vec<Inserted>, sqlx::Error> {
+    let now = db::now();
+    let mut tx = db.begin().await?;
+    let mut results = Vec::with_capacity(batch.len());
+    for pending in batch {
+        statement(&mut tx, "SAVEPOINT receipt").await?;
+        match write_one(&mut tx, &pending.receipt, now).await {
+            Ok(()) => {
+                statement(&mut tx, "RELEASE SAVEPOINT receipt").await?;
+                results.push(Inserted::Created);
+            }
+            Err(e) if db::is_unique_violation(&e) => {
+                statement(&mut tx, "ROLLBACK TO SAVEPOINT receipt").await?;
+                statement(&mut tx, "RELEASE SAVEPOINT receipt").await?;
+                results.push(Inserted::Exists);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+async fn statement(tx: &mut Tx, sql: &'static str) -> Result<(), sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(sql).execute(c).await.map(|_| ()))
+}
+
+/// The receipt row (after taking its terminal's lock), its chain findings and its job.
+async fn write_one(tx: &mut Tx, new: &NewReceipt, now: i64) -> Result<(), sqlx::Error> {
+    if !receipts::lock_terminal(tx, &new.merchant_id, &new.terminal_id, now).await? {
+        return Err(sqlx::Error::RowNotFound);
+    }
+    receipts::insert(tx, new, now).await?;
+    let genesis = ChainValue::genesis(&new.terminal_id).to_hex();
+    let link = chain::Link {
+        key: ChainKey {
+            merchant_id: &new.merchant_id,
+            terminal_id: &new.terminal_id,
+            receipt_id: &new.receipt_id,
+        },
+        counter: new.counter,
+        previous: &new.previous,
+        value: &new.content_hash,
+        genesis: &genesis,
+    };
+    chain::check(tx, &link, now).await?;
+    if let Some(delivery) = &new.delivery {
+        crate::delivery::queue::insert(tx, &new.receipt_id, &new.merchant_id, delivery, now)
+            .await?;
+    }
+    jobs::enqueue(tx, jobs::VERIFY, &new.receipt_id, now).await
+}

@@ -1,0 +1,84 @@
+//! Flush throughput: 1,000 queued receipts uploaded to a local platform over real HTTP.
+//!
+//! `cargo run --release -p ereceipt-tests --example outbox_flush [-- RECEIPTS RUNS]`
+//!
+//! Starts `ereceipt platform serve` on embedded defaults (SQLite, local blobs) in a scratch
+//! directory, enrolls RUNS terminals, queues RECEIPTS sealed receipts in each (issuing is not
+//! timed), then times one `Outbox::flush` per terminal and prints each time and the median.
+//! Target (issue #4): 1,000 receipts in at most 5 s on the 2-core development machine.
+
+#![allow(clippy::unwrap_used, clippy::print_stdout, reason = "a benchmark tool")]
+
+use ereceipt_core::Transaction;
+use ereceipt_core::record::IssueRequest;
+use ereceipt_core::render::{CopyKind, Paper};
+use ereceipt_core::seal::Delivery;
+use ereceipt_core::terminal::{Terminal, TerminalConfig};
+use ereceipt_tests::platform::{Platform, add_merchant, enrollment_token, scratch};
+use ereceipt_tests::transaction_json;
+use std::time::Instant;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let receipts: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3);
+    let dir = scratch("outbox-flush-bench");
+    let platform = Platform::start(&dir.join("platform"));
+    let merchant = add_merchant(&platform.data, "898310048990001", "上海星光咖啡馆");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = TerminalConfig::default();
+    let mut times = Vec::new();
+    for run in 0..runs {
+        let terminal_id = format!("BENCH{run:03}");
+        let mut json: serde_json::Value = serde_json::from_str(&transaction_json("void")).unwrap();
+        json["terminal_id"] = terminal_id.clone().into();
+        let tx = Transaction::from_json(&json.to_string()).unwrap();
+        let token = enrollment_token(&platform.data, &merchant.id);
+        let terminal = runtime
+            .block_on(Terminal::enroll(
+                &dir.join(&terminal_id),
+                &platform.url,
+                &token,
+                &terminal_id,
+                None,
+                &config,
+            ))
+            .unwrap();
+        let request = IssueRequest {
+            transaction: &tx,
+            signature: None,
+            copy: CopyKind::Customer,
+            paper: Paper::Mm80,
+        };
+        for _ in 0..receipts {
+            let delivery = Delivery::parse("pull:+8613800138000").unwrap();
+            terminal.issue(request, Some(delivery)).unwrap();
+        }
+        let bytes = terminal.status().unwrap().pending_bytes;
+        let started = Instant::now();
+        let report = runtime.block_on(terminal.flush()).unwrap();
+        let elapsed = started.elapsed();
+        assert_eq!(
+            (report.stored, report.remaining),
+            (receipts, 0),
+            "{report:?}"
+        );
+        println!(
+            "run {run}: flushed {receipts} receipts ({:.1} MB) in {:.2} s = {:.0} receipts/s",
+            bytes as f64 / 1e6,
+            elapsed.as_secs_f64(),
+            receipts as f64 / elapsed.as_secs_f64()
+        );
+        times.push(elapsed.as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "median flush of {receipts} receipts: {:.2} s (target ≤ 5 s)",
+        times[times.len() / 2]
+    );
+    drop(platform);
+    let _ = std::fs::remove_dir_all(&dir);
+}
