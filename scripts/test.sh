@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: starts the services the tests need (scripts/services.sh), runs
-# every Rust test of the workspace, then the binding bridge tests (Kotlin on the JVM, Python)
-# and the browser tests of the platform's pages (headless Chromium), all on the one build in
-# target/.
+# every Rust test of the workspace, then the binding bridge tests (Kotlin on the JVM, Python),
+# all on the one build in target/. (The headless-Chromium tests of the portal are not written
+# yet: see issue 6.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/services.sh
@@ -14,7 +14,3 @@ cargo test --workspace --locked "$@"
 
 step "bindings: drift check, Kotlin and Python bridge tests"
 CARGO_FLAGS=--locked ERECEIPT_REQUIRE_PLATFORM=1 bash bindings/scripts/test.sh
-
-step "browser tests of the portal and the verify page"
-cargo build --locked -q -p ereceipt-cli
-ERECEIPT_BIN="$PWD/target/debug/ereceipt" bash platform/tests/browser/run.sh

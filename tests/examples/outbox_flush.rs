@@ -3,7 +3,7 @@
 //! `cargo run --release -p ereceipt-tests --example outbox_flush [-- RECEIPTS RUNS]`
 //!
 //! Starts `ereceipt platform serve` on embedded defaults (SQLite, local blobs) in a scratch
-//! directory, enrolls RUNS terminals, queues RECEIPTS sealed receipts in each (issuing is not
+//! directory (rate limit off), enrolls RUNS terminals, queues RECEIPTS sealed receipts in each (issuing is not
 //! timed), then times one `Outbox::flush` per terminal and prints each time and the median.
 //! Target (issue #4): 1,000 receipts in at most 5 s on the 2-core development machine.
 
@@ -23,7 +23,13 @@ fn main() {
     let receipts: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3);
     let dir = scratch("outbox-flush-bench");
-    let platform = Platform::start(&dir.join("platform"));
+    // A terminal's default rate limit (600 per minute) would turn this into a test of 429
+    // handling; a flush after a long outage is exactly when a platform operator raises it.
+    let platform = Platform::start_on(
+        &dir.join("platform"),
+        "127.0.0.1:0",
+        &["--rate-per-minute", "0"],
+    );
     let merchant = add_merchant(&platform.data, "898310048990001", "上海星光咖啡馆");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
