@@ -3,8 +3,8 @@
 
 use ereceipt_tests::data_dir;
 use ereceipt_tests::platform::{
-    Merchant, Platform, add_merchant, enrollment_token, ereceipt_bin, merchant_receipts, run,
-    run_json, run_ok, scratch,
+    Merchant, Platform, add_merchant, enrollment_token, ereceipt_bin, get_json, merchant_receipts,
+    run, run_json, run_ok, scratch,
 };
 use serde_json::Value;
 use std::path::Path;
@@ -165,7 +165,7 @@ fn killed_at_random_points_every_receipt_reaches_the_platform_exactly_once() {
 }
 
 #[test]
-fn receipts_issued_while_the_platform_is_down_arrive_in_order_without_a_flush() {
+fn receipts_issued_while_the_platform_is_down_arrive_without_a_flush() {
     let dir = scratch("down-up");
     let (platform, merchant, terminal) = enrolled(&dir);
     let addr = platform.addr.clone();
@@ -237,18 +237,25 @@ fn receipts_issued_while_the_platform_is_down_arrive_in_order_without_a_flush() 
     for id in &ids {
         assert!(listed.contains(&id.as_str()));
     }
-    let mut arrival: Vec<(String, u64)> = receipts
+    let mut counters: Vec<u64> = receipts
         .iter()
-        .map(|r| {
-            (
-                r["received_at"].as_str().unwrap().to_owned(),
-                r["counter"].as_u64().unwrap(),
-            )
-        })
+        .map(|r| r["counter"].as_u64().unwrap())
         .collect();
-    arrival.sort();
-    let in_arrival_order: Vec<u64> = arrival.iter().map(|a| a.1).collect();
-    assert_eq!(in_arrival_order, vec![1, 2, 3, 4, 5]);
+    counters.sort_unstable();
+    assert_eq!(counters, vec![1, 2, 3, 4, 5]);
+    // Uploads start in counter order with a few in flight, so one may overtake another by a
+    // moment; the platform notes the gap and closes it when the missing one arrives.
+    let terminals = get_json(
+        &format!("{}v1/merchant/terminals", platform.url),
+        &merchant.api_key,
+    );
+    let ours = terminals["terminals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["terminal_id"] == TERMINAL)
+        .unwrap();
+    assert_eq!(ours["open_findings"], 0, "{ours}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

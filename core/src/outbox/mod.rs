@@ -30,6 +30,8 @@ pub use auto::{AutoFlush, AutoFlushPolicy};
 
 use crate::record::{ChainState, ChainValue, ReceiptId};
 use crate::upload::{PlatformClient, PutOutcome, UploadError};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesOrdered;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -39,6 +41,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub const FILE_NAME: &str = "outbox.sqlite";
 
 const SCHEMA_VERSION: i32 = 1;
+
+/// Delivered receipts deleted in one transaction during a flush.
+const DELETE_BATCH: usize = 64;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS chain_state (
@@ -79,14 +84,22 @@ pub struct OutboxConfig {
     pub max_pending: u64,
     /// The most envelope bytes waiting at once.
     pub max_bytes: u64,
+    /// Uploads in flight at once during a flush (at least 1). They are started in counter
+    /// order; with more than one, a receipt may reach the platform a few milliseconds before
+    /// the one before it, which the platform expects (it records a gap only until the missing
+    /// receipt arrives). One keeps arrival order equal to counter order at the cost of a round
+    /// trip per receipt.
+    pub upload_window: usize,
 }
 
 impl Default for OutboxConfig {
-    /// 10,000 receipts or 256 MiB: weeks of a busy terminal's receipts at about 20 KB each.
+    /// 10,000 receipts or 256 MiB: weeks of a busy terminal's receipts at about 20 KB each;
+    /// four uploads in flight (the measurement behind it is in docs/adr/0003-outbox.md).
     fn default() -> Self {
         OutboxConfig {
             max_pending: 10_000,
             max_bytes: 256 * 1024 * 1024,
+            upload_window: 4,
         }
     }
 }
@@ -389,18 +402,60 @@ impl Outbox {
         Ok(())
     }
 
-    /// Uploads every waiting receipt in counter order. Stops at the first transient failure
-    /// (the platform is down: the rest would fail too, and order is kept); a rejected receipt is
-    /// set aside and the flush goes on with the next.
+    /// Uploads every waiting receipt, started in counter order with up to
+    /// [`OutboxConfig::upload_window`] requests in flight. After the first transient failure
+    /// (the platform is down: the rest would fail too) nothing new is started and the uploads
+    /// already under way finish; a rejected receipt is set aside and the flush goes on.
+    ///
+    /// Deletions of delivered receipts are written in batches of [`DELETE_BATCH`], one
+    /// transaction (one fsync) each, and whatever is left when the flush ends. A crash before a
+    /// batch is written only means those receipts are sent again and the platform answers
+    /// "already stored".
     pub async fn flush(&self, client: &PlatformClient) -> Result<FlushReport, OutboxError> {
         let _one_at_a_time = self.flushing.lock().await;
         let mut report = FlushReport::default();
+        let mut delivered = Vec::new();
+        let uploaded = self.upload(client, &mut report, &mut delivered).await;
+        let recorded = self.delivered(&delivered, report.error.is_none());
+        uploaded?;
+        recorded?;
+        report.remaining = totals(&self.conn())?.0;
+        Ok(report)
+    }
+
+    async fn upload(
+        &self,
+        client: &PlatformClient,
+        report: &mut FlushReport,
+        delivered: &mut Vec<u64>,
+    ) -> Result<(), OutboxError> {
+        let window = self.config.upload_window.max(1);
+        let mut in_flight = FuturesOrdered::new();
         let mut after: i64 = -1;
-        while let Some(next) = self.next_after(after)? {
-            after = to_i64(next.counter)?;
-            match client.put_receipt(&next.receipt_id, &next.envelope).await {
+        let mut exhausted = false;
+        loop {
+            while !exhausted && report.error.is_none() && in_flight.len() < window {
+                match self.next_after(after)? {
+                    Some(next) => {
+                        after = to_i64(next.counter)?;
+                        in_flight.push_back(async move {
+                            let result = client.put_receipt(&next.receipt_id, &next.envelope).await;
+                            (next.counter, result)
+                        });
+                    }
+                    None => exhausted = true,
+                }
+            }
+            let Some((counter, result)) = in_flight.next().await else {
+                return Ok(());
+            };
+            match result {
                 Ok(outcome) => {
-                    self.delivered(next.counter)?;
+                    delivered.push(counter);
+                    if delivered.len() >= DELETE_BATCH {
+                        self.delivered(delivered, report.error.is_none())?;
+                        delivered.clear();
+                    }
                     match outcome {
                         PutOutcome::Stored => report.stored += 1,
                         PutOutcome::Duplicate => report.duplicates += 1,
@@ -411,18 +466,15 @@ impl Outbox {
                     code,
                     reason,
                 }) => {
-                    self.bury(next.counter, status, &code, &reason)?;
+                    self.bury(counter, status, &code, &reason)?;
                     report.dead_lettered += 1;
                 }
                 Err(error) => {
-                    self.failed(next.counter, &error)?;
-                    report.error = Some(error);
-                    break;
+                    self.failed(counter, &error)?;
+                    report.error.get_or_insert(error);
                 }
             }
         }
-        report.remaining = totals(&self.conn())?.0;
-        Ok(report)
     }
 
     fn next_after(&self, counter: i64) -> Result<Option<Next>, OutboxError> {
@@ -443,17 +495,30 @@ impl Outbox {
         .map_err(OutboxError::from)
     }
 
-    fn delivered(&self, counter: u64) -> Result<(), OutboxError> {
+    /// Deletes delivered receipts, all in one transaction, and notes the upload; the last error
+    /// is cleared only when nothing failed since.
+    fn delivered(&self, counters: &[u64], clear_error: bool) -> Result<(), OutboxError> {
+        if counters.is_empty() {
+            return Ok(());
+        }
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut delete = tx.prepare_cached("DELETE FROM pending WHERE counter = ?1")?;
+            for &counter in counters {
+                delete.execute(params![to_i64(counter)?])?;
+            }
+        }
         tx.execute(
-            "DELETE FROM pending WHERE counter = ?1",
-            params![to_i64(counter)?],
-        )?;
-        tx.execute(
-            "UPDATE link SET last_error = NULL, last_error_at = NULL, last_upload_at = ?1 WHERE id = 1",
+            "UPDATE link SET last_upload_at = ?1 WHERE id = 1",
             params![now()],
         )?;
+        if clear_error {
+            tx.execute(
+                "UPDATE link SET last_error = NULL, last_error_at = NULL WHERE id = 1",
+                [],
+            )?;
+        }
         tx.commit()?;
         Ok(())
     }

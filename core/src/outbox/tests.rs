@@ -1,5 +1,5 @@
 use super::*;
-use crate::upload::test_server::{canned, serve};
+use crate::upload::test_server::{canned, serve, serve_concurrently};
 use crate::upload::{ClientConfig, RetryPolicy};
 
 fn state(counter: u64) -> ChainState {
@@ -30,6 +30,14 @@ fn outbox_with(n: u8, config: OutboxConfig) -> (tempdir::Dir, Outbox) {
             .unwrap();
     }
     (dir, outbox)
+}
+
+/// One upload at a time, so a scripted server's answers meet the receipts in counter order.
+fn sequential() -> OutboxConfig {
+    OutboxConfig {
+        upload_window: 1,
+        ..OutboxConfig::default()
+    }
 }
 
 fn client(url: &str) -> PlatformClient {
@@ -111,6 +119,7 @@ fn a_full_outbox_refuses_before_storing() {
     let config = OutboxConfig {
         max_pending: 2,
         max_bytes: 1_000_000,
+        ..OutboxConfig::default()
     };
     let (_dir, outbox) = outbox_with(2, config);
     assert_eq!(
@@ -125,6 +134,7 @@ fn a_full_outbox_refuses_before_storing() {
     let config = OutboxConfig {
         max_pending: 100,
         max_bytes: 250,
+        ..OutboxConfig::default()
     };
     let (_dir, outbox) = outbox_with(2, config);
     assert!(matches!(
@@ -146,7 +156,7 @@ fn advance_without_a_receipt_only_moves_the_chain() {
 
 #[tokio::test]
 async fn flush_uploads_in_counter_order_and_empties_the_queue() {
-    let (_dir, outbox) = outbox_with(3, OutboxConfig::default());
+    let (_dir, outbox) = outbox_with(3, sequential());
     let script = vec![canned(201, "{}"), canned(200, "{}"), canned(201, "{}")];
     let (url, seen) = serve(script).await;
     let report = outbox.flush(&client(&url)).await.unwrap();
@@ -170,7 +180,7 @@ async fn flush_uploads_in_counter_order_and_empties_the_queue() {
 
 #[tokio::test]
 async fn a_rejected_receipt_becomes_a_dead_letter_and_the_rest_go_on() {
-    let (_dir, outbox) = outbox_with(3, OutboxConfig::default());
+    let (_dir, outbox) = outbox_with(3, sequential());
     let refusal =
         r#"{"error":{"code":"bad_signature","message":"the record signature does not verify"}}"#;
     let script = vec![canned(201, "{}"), canned(422, refusal), canned(201, "{}")];
@@ -205,7 +215,7 @@ async fn a_rejected_receipt_becomes_a_dead_letter_and_the_rest_go_on() {
 
 #[tokio::test]
 async fn an_unavailable_platform_stops_the_flush_and_keeps_order() {
-    let (_dir, outbox) = outbox_with(3, OutboxConfig::default());
+    let (_dir, outbox) = outbox_with(3, sequential());
     let script = vec![canned(201, "{}"), canned(503, "{}")];
     let (url, _) = serve(script).await;
     let report = outbox.flush(&client(&url)).await.unwrap();
@@ -230,6 +240,66 @@ async fn an_unavailable_platform_stops_the_flush_and_keeps_order() {
             format!("/v1/receipts/{}", id(3))
         ]
     );
+    assert_eq!(outbox.status().unwrap().last_error, None);
+}
+
+#[tokio::test]
+async fn a_flush_keeps_its_window_of_uploads_in_flight() {
+    let (_dir, outbox) = outbox_with(12, OutboxConfig::default());
+    let (url, seen, peak) =
+        serve_concurrently(|_| canned(201, "{}"), Duration::from_millis(40)).await;
+    let report = outbox.flush(&client(&url)).await.unwrap();
+    assert_eq!((report.stored, report.remaining), (12, 0));
+    assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 4);
+    assert_eq!(seen.lock().unwrap().len(), 12);
+    assert_eq!(outbox.status().unwrap().pending, 0);
+}
+
+#[tokio::test]
+async fn with_uploads_in_flight_a_failure_stops_new_ones_and_the_rest_are_recorded() {
+    let (_dir, outbox) = outbox_with(20, OutboxConfig::default());
+    let (rejected, unavailable) = (
+        format!("/v1/receipts/{}", id(3)),
+        format!("/v1/receipts/{}", id(6)),
+    );
+    let refusal = r#"{"error":{"code":"bad_signature","message":"no"}}"#;
+    let (url, seen, _) = serve_concurrently(
+        move |path| match path {
+            p if p == rejected => canned(422, refusal),
+            p if p == unavailable => canned(503, "{}"),
+            _ => canned(201, "{}"),
+        },
+        Duration::from_millis(10),
+    )
+    .await;
+    let report = outbox.flush(&client(&url)).await.unwrap();
+    assert!(report.error.as_ref().is_some_and(UploadError::is_transient));
+    assert_eq!(report.dead_lettered, 1);
+
+    // Started in counter order, and nothing more than a window's worth after the failure.
+    let sent: Vec<String> = seen.lock().unwrap().iter().map(|s| s.1.clone()).collect();
+    let last = (1..=20u8)
+        .rev()
+        .find(|&i| sent.contains(&format!("/v1/receipts/{}", id(i))))
+        .unwrap();
+    assert!((6..=9).contains(&last), "sent up to {last}");
+    assert_eq!(sent.len(), usize::from(last));
+    assert_eq!(report.stored, u64::from(last) - 2);
+
+    // What the platform took is gone, the unavailable one and the unsent ones wait, and the
+    // status keeps the failure even though later uploads of the window succeeded.
+    let status = outbox.status().unwrap();
+    assert_eq!(status.pending, 20 - u64::from(last) + 1);
+    assert_eq!(status.dead, 1);
+    assert!(
+        status
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("503"))
+    );
+    let (url, _, _) = serve_concurrently(|_| canned(201, "{}"), Duration::ZERO).await;
+    let report = outbox.flush(&client(&url)).await.unwrap();
+    assert_eq!((report.remaining, report.error), (0, None));
     assert_eq!(outbox.status().unwrap().last_error, None);
 }
 
