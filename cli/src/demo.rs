@@ -21,6 +21,7 @@ use ereceipt_core::{Error, Transaction};
 use ereceipt_platform::server::Server;
 use ereceipt_platform::{Config, admin};
 use serde_json::{Value, json};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -70,26 +71,63 @@ fn data_dir() -> PathBuf {
         .join("data")
 }
 
-/// Prints progress on standard error: a numbered step and, when done, its time.
+/// Prints progress on standard error: each step and, when done, its result and time; on a
+/// terminal, a bar while a step of several parts runs (a log gets the step lines alone).
 struct Progress {
     started: Instant,
     step: Instant,
+    text: String,
     quiet: bool,
+    terminal: bool,
 }
 
 impl Progress {
+    fn new(quiet: bool) -> Self {
+        Progress {
+            started: Instant::now(),
+            step: Instant::now(),
+            text: String::new(),
+            quiet,
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
     fn begin(&mut self, text: &str) {
         self.step = Instant::now();
+        text.clone_into(&mut self.text);
         if !self.quiet {
             eprint!("• {text} … ");
         }
     }
 
+    /// Shows that `done` of `total` parts of the current step are done.
+    fn advance(&self, done: usize, total: usize) {
+        if !self.quiet && self.terminal {
+            eprint!(
+                "\r\x1b[K• {} … {} {done}/{total} ({:.1} s)",
+                self.text,
+                bar(done, total, 24),
+                self.step.elapsed().as_secs_f64()
+            );
+        }
+    }
+
     fn done(&mut self, result: &str) {
         if !self.quiet {
+            if self.terminal {
+                eprint!("\r\x1b[K• {} … ", self.text);
+            }
             eprintln!("{result} ({:.1} s)", self.step.elapsed().as_secs_f64());
         }
     }
+}
+
+/// A text bar `width` cells wide, filled in proportion to `done` of `total`.
+fn bar(done: usize, total: usize, width: usize) -> String {
+    let filled = (done.min(total) * width)
+        .checked_div(total)
+        .unwrap_or(width);
+    format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled))
 }
 
 /// The demo's options.
@@ -131,11 +169,7 @@ fn prepare(dir: &Path) -> Result<(), Failure> {
 
 async fn demo(options: &DemoOptions) -> Result<(), Failure> {
     let dir = &options.dir;
-    let mut progress = Progress {
-        started: Instant::now(),
-        step: Instant::now(),
-        quiet: options.json,
-    };
+    let mut progress = Progress::new(options.json);
 
     progress.begin("starting the platform (SQLite, local blobs)");
     let mut config = Config::for_data_dir(dir.join("platform"));
@@ -194,6 +228,7 @@ async fn demo(options: &DemoOptions) -> Result<(), Failure> {
     std::fs::create_dir_all(&receipts_dir).map_err(usage)?;
     let mut issued = Vec::new();
     for sample in SAMPLES {
+        progress.advance(issued.len(), SAMPLES.len());
         let tx = transaction(sample.transaction)?;
         let signature = sample.signature.map(signature).transpose()?;
         let (_, terminal) = terminals
@@ -216,7 +251,8 @@ async fn demo(options: &DemoOptions) -> Result<(), Failure> {
 
     progress.begin("uploading through the outboxes");
     let mut uploaded = 0;
-    for (_, terminal) in &terminals {
+    for (done, (_, terminal)) in terminals.iter().enumerate() {
+        progress.advance(done, terminals.len());
         let report = terminal.flush().await.map_err(usage)?;
         if let Some(error) = report.error {
             return Err(usage(error));
@@ -229,6 +265,7 @@ async fn demo(options: &DemoOptions) -> Result<(), Failure> {
     let client = reqwest::Client::new();
     let mut verified = Vec::new();
     for (_, receipt, _, merchant) in &issued {
+        progress.advance(verified.len(), issued.len());
         let key = &api_keys
             .iter()
             .find(|(m, _)| m == merchant)
@@ -484,4 +521,18 @@ fn describe(s: &Value) -> String {
         s["seconds"].as_f64().unwrap_or_default(),
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bar;
+
+    #[test]
+    fn the_bar_fills_in_proportion_and_never_overflows() {
+        assert_eq!(bar(0, 4, 8), "[........]");
+        assert_eq!(bar(1, 4, 8), "[##......]");
+        assert_eq!(bar(4, 4, 8), "[########]");
+        assert_eq!(bar(9, 4, 8), "[########]");
+        assert_eq!(bar(0, 0, 8), "[########]");
+    }
 }

@@ -52,7 +52,9 @@ fn args() -> Args {
         receipts: 2000,
         concurrency: 16,
         terminals: 8,
-        postgres: std::env::var("ERECEIPT_TEST_POSTGRES").ok(),
+        postgres: std::env::var("ERECEIPT_TEST_POSTGRES")
+            .ok()
+            .filter(|url| !url.is_empty()),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
