@@ -407,7 +407,7 @@ impl Outbox {
     /// (the platform is down: the rest would fail too) nothing new is started and the uploads
     /// already under way finish; a rejected receipt is set aside and the flush goes on.
     ///
-    /// Deletions of delivered receipts are written in batches of [`DELETE_BATCH`], one
+    /// Deletions of delivered receipts are written in batches of 64, one
     /// transaction (one fsync) each, and whatever is left when the flush ends. A crash before a
     /// batch is written only means those receipts are sent again and the platform answers
     /// "already stored".
