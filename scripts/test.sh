@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: starts the services the tests need (scripts/services.sh), runs
 # every Rust test of the workspace, then the binding bridge tests (Kotlin on the JVM, Python),
-# then the portal and verify page in headless Chromium, all on the one build in target/.
+# then the Android demo's SDK-facing code on the JVM and the portal and verify page in headless
+# Chromium, all on the one build in target/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/services.sh
@@ -13,6 +14,9 @@ cargo test --workspace --locked "$@"
 
 step "bindings: drift check, Kotlin and Python bridge tests"
 CARGO_FLAGS=--locked ERECEIPT_REQUIRE_PLATFORM=1 bash bindings/scripts/test.sh
+
+step "android-demo: its SDK-facing code compiled and run on the JVM"
+bash android-demo/scripts/check-jvm.sh
 
 step "browser: portal and verify page in headless Chromium"
 # `cargo test` above built target/debug/ereceipt from this tree.
