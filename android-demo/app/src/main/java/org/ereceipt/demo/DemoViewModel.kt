@@ -53,12 +53,12 @@ class DemoViewModel(app: Application) : AndroidViewModel(app) {
     init {
         app.getSystemService(ConnectivityManager::class.java)?.registerDefaultNetworkCallback(network)
         if (storage.list()?.isNotEmpty() == true) {
-            act { open(platformUrl = null) }
+            act { openSdk(platformUrl = null) }
         }
     }
 
     /** (Re)creates the SDK; an enrolled terminal keeps the platform URL it enrolled with. */
-    private fun open(platformUrl: String?) {
+    private fun openSdk(platformUrl: String?) {
         sdk?.close()
         val created = EReceiptSdk(SdkConfig(storageDir = storage.path, platformUrl = platformUrl), signer)
         sdk = created
@@ -69,7 +69,7 @@ class DemoViewModel(app: Application) : AndroidViewModel(app) {
     }
 
     fun enroll(platformUrl: String, token: String, terminalId: String) = act {
-        open(platformUrl)
+        openSdk(platformUrl)
         terminal = flow?.enroll(token.trim(), terminalId.trim())
         sdk?.startAutoFlush()
         refresh()
