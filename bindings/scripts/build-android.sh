@@ -44,6 +44,7 @@ MIN_SDK=24
 # packed relocations (Android's APS2 format, API 23+): the .rela.dyn section shrinks from about
 # 170 KB to a few KB (measured with the host linker's equivalent, docs/BINDINGS.md).
 LINK_FLAGS="-C link-arg=-Wl,-z,max-page-size=16384 -C link-arg=-Wl,--pack-dyn-relocs=android"
+export LIBSQLITE3_FLAGS="${LIBSQLITE3_FLAGS:-$PHONE_SQLITE_FLAGS}"
 KOTLIN_HOME="${KOTLIN_HOME:-$TOOLS_CACHE/kotlin-2.4.20/node_modules/kotlin-compiler}"
 JNA_JAR="${JNA_JAR:-/usr/share/java/jna.jar}"
 

@@ -44,3 +44,16 @@ generate_into() {
       --out-dir "$out/$language" --no-format >/dev/null)
   done
 }
+
+# The bundled SQLite as the phone builds compile it (Android; iOS links the system SQLite):
+# libsqlite3-sys's extensions the outbox never uses undefined (full-text search, R-tree, dbstat,
+# soundex, column metadata, stat4, extension loading), and parts of SQLite omitted (JSON,
+# deprecated APIs, shared cache, progress callbacks, the authorizer, sqlite3_complete and
+# sqlite3_get_table): about 300 KB less. The outbox tests pass with these flags
+# (docs/BINDINGS.md). Set LIBSQLITE3_FLAGS yourself to override.
+PHONE_SQLITE_FLAGS="-USQLITE_ENABLE_COLUMN_METADATA -USQLITE_ENABLE_DBSTAT_VTAB -USQLITE_ENABLE_FTS3 \
+-USQLITE_ENABLE_FTS3_PARENTHESIS -USQLITE_ENABLE_FTS5 -USQLITE_ENABLE_JSON1 \
+-USQLITE_ENABLE_LOAD_EXTENSION -USQLITE_ENABLE_RTREE -USQLITE_ENABLE_STAT4 -USQLITE_SOUNDEX \
+-DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_OMIT_JSON -DSQLITE_OMIT_DEPRECATED -DSQLITE_OMIT_SHARED_CACHE \
+-DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_OMIT_AUTHORIZATION -DSQLITE_OMIT_COMPLETE \
+-DSQLITE_OMIT_GET_TABLE -DSQLITE_OMIT_TCL_VARIABLE -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_DQS=0"

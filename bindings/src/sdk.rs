@@ -42,7 +42,10 @@ pub struct SdkConfig {
     /// The most sealed bytes waiting in the outbox (default 256 MiB).
     #[uniffi(default = None)]
     pub max_pending_bytes: Option<u64>,
-    /// Extra trusted root certificates (PEM) for a platform behind a private CA.
+    /// Trusted root certificates (PEM) for the platform's TLS certificate. The phone libraries
+    /// (the Android AAR and the iOS XCFramework) carry no bundled roots, so there this must
+    /// hold the platform's CA or the public root its certificate chains to; the desktop, JVM
+    /// and Python builds also trust Mozilla's roots.
     #[uniffi(default = [])]
     pub trusted_roots_pem: Vec<String>,
     /// Longest wait for a connection, in milliseconds (default 5 s).

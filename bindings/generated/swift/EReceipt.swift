@@ -4095,7 +4095,10 @@ public struct SdkConfig: Equatable, Hashable, Codable {
      */
     public let maxPendingBytes: UInt64?
     /**
-     * Extra trusted root certificates (PEM) for a platform behind a private CA.
+     * Trusted root certificates (PEM) for the platform's TLS certificate. The phone libraries
+     * (the Android AAR and the iOS XCFramework) carry no bundled roots, so there this must
+     * hold the platform's CA or the public root its certificate chains to; the desktop, JVM
+     * and Python builds also trust Mozilla's roots.
      */
     public let trustedRootsPem: [String]
     /**
@@ -4136,7 +4139,10 @@ public struct SdkConfig: Equatable, Hashable, Codable {
          * The most sealed bytes waiting in the outbox (default 256 MiB).
          */maxPendingBytes: UInt64? = nil, 
         /**
-         * Extra trusted root certificates (PEM) for a platform behind a private CA.
+         * Trusted root certificates (PEM) for the platform's TLS certificate. The phone libraries
+         * (the Android AAR and the iOS XCFramework) carry no bundled roots, so there this must
+         * hold the platform's CA or the public root its certificate chains to; the desktop, JVM
+         * and Python builds also trust Mozilla's roots.
          */trustedRootsPem: [String] = [], 
         /**
          * Longest wait for a connection, in milliseconds (default 5 s).

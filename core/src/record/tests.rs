@@ -221,3 +221,47 @@ proptest! {
 
 /// The QR text of docs/FORMAT.md's test vector (with a placeholder signature of 0xab bytes).
 const VECTOR_QR_TEXT: &str = "ER1:AEAQ6PBKTZWUCS32TJIT4L35DSFSAKVPQUBGWAAAAAAOAAMAMSOAALOGFYWW3K47MI4PNXRJDQ2ZOXVUXZETE4YPGXGDDU2GD26KXXMXVRV5ZP4DJGTJ2BKPFKOADVYIKNEDAMBQGAYDDK5LVOV2XK5LVOV2XK5LVOV2XK5LVOV2XK5LVOV2XK5LVOV2XK5LVOV2XK5LVOV2XK5LVOV2XK5LVOV2XK5LVOV2XK5LVOV2XK5LVOVQ";
+
+/// An image with no evidence chunk and no QR code: what is left of a receipt photographed badly.
+fn blank_png() -> Vec<u8> {
+    crate::render::encode_png(&crate::render::Bitmap::new(64, 64))
+}
+
+fn no_trust() -> VerifyOptions<'static> {
+    VerifyOptions {
+        trust_anchor: None,
+        known_certificates: &[],
+        at_unix_seconds: 1_800_000_000,
+    }
+}
+
+/// The start of a JFIF file: enough to be recognised as a JPEG.
+const JPEG_START: &[u8] = &[
+    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00,
+];
+
+#[cfg(not(feature = "photo-verify"))]
+#[test]
+fn without_photo_verify_a_jpeg_is_refused_by_name_and_no_qr_is_read() {
+    assert_eq!(
+        verify_image(JPEG_START, &no_trust()).err(),
+        Some(VerifyError::JpegUnsupported)
+    );
+    let report = verify_image(&blank_png(), &no_trust()).unwrap();
+    let qr = report.checks.iter().find(|c| c.name == "qr").unwrap();
+    assert_eq!(qr.outcome, Outcome::Skipped);
+    assert!(!report.authentic);
+}
+
+#[cfg(feature = "photo-verify")]
+#[test]
+fn with_photo_verify_a_jpeg_is_decoded_and_the_qr_code_looked_for() {
+    // A truncated JPEG is unreadable, not "unsupported": the decoder is there.
+    assert_eq!(
+        verify_image(JPEG_START, &no_trust()).err(),
+        Some(VerifyError::Unreadable)
+    );
+    let report = verify_image(&blank_png(), &no_trust()).unwrap();
+    let qr = report.checks.iter().find(|c| c.name == "qr").unwrap();
+    assert_eq!(qr.outcome, Outcome::Failed);
+}

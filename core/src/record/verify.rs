@@ -110,6 +110,10 @@ pub enum VerifyError {
     /// 40 megapixels.
     #[error("not a readable PNG or JPEG image")]
     Unreadable,
+    /// A JPEG, and this build reads PNGs only (built without the `photo-verify` feature, as
+    /// the phone libraries are).
+    #[error("this build verifies PNG images only (no JPEG decoder)")]
+    JpegUnsupported,
 }
 
 /// Verifies a receipt image (PNG, or JPEG as messaging apps deliver it).
@@ -281,8 +285,24 @@ pub fn verify_image(
     Ok(report)
 }
 
+/// Without the `photo-verify` feature there is no QR reader: an image without its evidence
+/// chunk cannot be identified, and the report says why.
+#[cfg(not(feature = "photo-verify"))]
+fn identify_from_qr(
+    _decoded: &Decoded,
+    _options: &VerifyOptions<'_>,
+    report: &mut VerificationReport,
+) {
+    report.check(
+        "qr",
+        Outcome::Skipped,
+        "this build reads no QR codes (built without the photo-verify feature)",
+    );
+}
+
 /// Identifies a receipt from its printed QR code and checks the code's signature when the
 /// terminal certificate is known.
+#[cfg(feature = "photo-verify")]
 fn identify_from_qr(
     decoded: &Decoded,
     options: &VerifyOptions<'_>,
@@ -398,6 +418,7 @@ fn check_watermark(
 ///
 /// Tries the image thresholded at one half first (it removes the JPEG ringing around module
 /// edges that defeats the reader's adaptive threshold at quality 75), then as it is.
+#[cfg(feature = "photo-verify")]
 fn read_qr(decoded: &Decoded) -> Option<QrSummary> {
     let (w, h) = (decoded.width as usize, decoded.height as usize);
     let strategies: [&dyn Fn(u8) -> u8; 2] = [&|v| if v < 128 { 0 } else { 255 }, &|v| v];
@@ -648,6 +669,10 @@ fn merge_lines(mut regions: Vec<Region>, fields: &[FieldBox]) -> Vec<Region> {
 }
 
 /// A decoded input image.
+#[cfg_attr(
+    not(feature = "photo-verify"),
+    allow(dead_code, reason = "the size and luma are read by the QR reader only")
+)]
 struct Decoded {
     width: u32,
     height: u32,
@@ -662,8 +687,11 @@ struct Decoded {
 /// The largest image accepted, in pixels.
 const MAX_PIXELS: u64 = 40_000_000;
 
-/// Decodes a PNG (any bit depth and colour type) or a JPEG.
+/// Decodes a PNG (any bit depth and colour type) or, with the `photo-verify` feature, a JPEG.
 fn decode(bytes: &[u8]) -> Result<Decoded, VerifyError> {
+    if !cfg!(feature = "photo-verify") && bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Err(VerifyError::JpegUnsupported);
+    }
     let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|_| VerifyError::Unreadable)?;

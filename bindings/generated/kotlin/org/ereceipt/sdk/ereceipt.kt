@@ -5571,7 +5571,10 @@ data class SdkConfig (
     val `maxPendingBytes`: kotlin.ULong? = null 
     , 
     /**
-     * Extra trusted root certificates (PEM) for a platform behind a private CA.
+     * Trusted root certificates (PEM) for the platform's TLS certificate. The phone libraries
+     * (the Android AAR and the iOS XCFramework) carry no bundled roots, so there this must
+     * hold the platform's CA or the public root its certificate chains to; the desktop, JVM
+     * and Python builds also trust Mozilla's roots.
      */
     val `trustedRootsPem`: List<kotlin.String> = listOf() 
     , 
