@@ -5,6 +5,8 @@
 #     AndroidManifest.xml           package org.ereceipt.sdk, minSdk 24
 #     classes.jar                   the generated Kotlin (bindings/generated/kotlin), compiled
 #     jni/<abi>/libereceipt_ffi.so  arm64-v8a, armeabi-v7a, x86_64; 16 KB page aligned
+#     assets/ereceipt-mono-24.erfp  the receipt font pack: the phone library does not embed it;
+#                                   the app passes it to installFontPack() at start-up
 #     proguard.txt                  consumer rules keeping JNA and the bindings
 #     R.txt                         empty (no Android resources)
 #   ereceipt-android-<version>.pom  the AAR's runtime dependencies (JNA, kotlinx-coroutines)
@@ -123,6 +125,8 @@ cat >"$AAR_DIR/proguard.txt" <<'TXT'
 -keep class org.ereceipt.sdk.** { *; }
 TXT
 : >"$AAR_DIR/R.txt"
+mkdir -p "$AAR_DIR/assets"
+cp "$WORKSPACE_DIR/core/assets/fontpack/ereceipt-mono-24.erfp" "$AAR_DIR/assets/"
 cat >"$OUT/ereceipt-android-$VERSION.pom" <<XML
 <?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">

@@ -8,6 +8,9 @@
 #       */Headers/EReceiptFFI.h         the generated C header
 #       */Headers/module.modulemap      module EReceiptFFI
 #     Sources/EReceipt/EReceipt.swift   the generated Swift bindings
+#     Sources/EReceipt/FontPack.swift   installBundledFontPack(): installs the font pack below
+#     Sources/EReceipt/ereceipt-mono-24.erfp  the receipt font pack (a resource: the phone
+#                                       library does not embed it, docs/BINDINGS.md)
 #
 # Tools it needs (macOS only; none of them exists on the Linux CI machine):
 #   - Xcode 16 or newer (xcodebuild, lipo), with the iOS SDK
@@ -71,6 +74,20 @@ run xcodebuild -create-xcframework \
 
 # 5. The Swift bindings and a Swift package that ties them to the framework.
 cp "$BINDINGS_DIR/generated/swift/EReceipt.swift" "$PACKAGE/Sources/EReceipt/"
+cp "$WORKSPACE_DIR/core/assets/fontpack/ereceipt-mono-24.erfp" "$PACKAGE/Sources/EReceipt/"
+cat >"$PACKAGE/Sources/EReceipt/FontPack.swift" <<'SWIFT'
+import Foundation
+
+/// Installs the receipt font pack that ships in this package's resources. The phone library
+/// does not embed it (to stay small): call this once at start-up, before anything is issued or
+/// verified.
+public func installBundledFontPack() throws {
+    guard let url = Bundle.module.url(forResource: "ereceipt-mono-24", withExtension: "erfp") else {
+        throw EReceiptError.InvalidInput(field: "font_pack", reason: "the package's font pack resource is missing")
+    }
+    try installFontPack(bytes: Data(contentsOf: url))
+}
+SWIFT
 cat >"$PACKAGE/Package.swift" <<'SWIFT'
 // swift-tools-version:5.9
 import PackageDescription
@@ -81,7 +98,8 @@ let package = Package(
     products: [.library(name: "EReceipt", targets: ["EReceipt"])],
     targets: [
         .binaryTarget(name: "EReceiptFFI", path: "EReceiptFFI.xcframework"),
-        .target(name: "EReceipt", dependencies: ["EReceiptFFI"], path: "Sources/EReceipt"),
+        .target(name: "EReceipt", dependencies: ["EReceiptFFI"], path: "Sources/EReceipt",
+                resources: [.copy("ereceipt-mono-24.erfp")]),
     ]
 )
 SWIFT

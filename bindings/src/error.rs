@@ -202,6 +202,7 @@ impl From<RenderError> for EReceiptError {
             RenderError::SignatureRequired => EReceiptError::SignatureIncomplete {
                 reason: e.to_string(),
             },
+            RenderError::Font(_) => EReceiptError::invalid("font_pack", &e),
             _ => EReceiptError::internal(e),
         }
     }

@@ -54,7 +54,24 @@ pub use signer::{Signer, der_to_fixed_signature};
 pub use transaction::{CardTransaction, parse_transaction, transaction_to_json};
 pub use verify::verify_receipt;
 
+use ereceipt_core::render::font::FontPack;
 use ereceipt_core::seal;
+
+/// Installs the receipt font pack, once, when the app starts, before anything is rendered.
+///
+/// The phone libraries (the Android AAR, the iOS package) do not embed the font pack, to stay
+/// small: they ship it as `ereceipt-mono-24.erfp` (the AAR's `assets/`, the iOS package's
+/// resources), and the app reads that file and passes its bytes here. Until then issuing and
+/// verifying fail with `InvalidInput` (`font_pack`). The JVM, Python and desktop builds embed
+/// the pack, so there this call is unnecessary and harmless. Calling it again changes nothing.
+///
+/// # Errors
+/// `InvalidInput` (`font_pack`) for bytes that are not a font pack, or a pack other than the one
+/// this library version draws with (it would make every receipt look edited to a verifier).
+#[uniffi::export]
+pub fn install_font_pack(bytes: Vec<u8>) -> Result<(), EReceiptError> {
+    FontPack::install(&bytes).map_err(|e| EReceiptError::invalid("font_pack", e))
+}
 
 /// Parses a delivery choice in the CLI's text form, `sms:+8613800138000`, `mms:…`,
 /// `email:ana@example.com` or `pull:…`, and returns it with the address normalised (spaces and

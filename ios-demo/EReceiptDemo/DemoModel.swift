@@ -25,6 +25,12 @@ final class DemoModel: ObservableObject {
     init() {
         let support = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
         storage = support.appendingPathComponent("ereceipt-terminal", isDirectory: true)
+        do {
+            // The phone library does not embed the receipt font: install the package's copy.
+            try installBundledFontPack()
+        } catch {
+            message = "The receipt font could not be installed: \(ReceiptFlow.describe(error))"
+        }
         monitor.pathUpdateHandler = { [weak self] path in
             guard path.status == .satisfied else { return }
             Task { @MainActor in try? self?.sdk?.networkAvailable() }

@@ -527,6 +527,8 @@ def _uniffi_check_contract_api_version(lib):
 def _uniffi_check_api_checksums(lib):
     if lib.uniffi_ereceipt_ffi_checksum_func_der_to_fixed_signature() != 38480:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_ereceipt_ffi_checksum_func_install_font_pack() != 13139:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_ereceipt_ffi_checksum_func_parse_delivery() != 50295:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_ereceipt_ffi_checksum_func_parse_transaction() != 25247:
@@ -659,6 +661,9 @@ _UniffiLib.ffi_ereceipt_ffi_uniffi_contract_version.restype = ctypes.c_uint32
 _UniffiLib.uniffi_ereceipt_ffi_checksum_func_der_to_fixed_signature.argtypes = (
 )
 _UniffiLib.uniffi_ereceipt_ffi_checksum_func_der_to_fixed_signature.restype = ctypes.c_uint16
+_UniffiLib.uniffi_ereceipt_ffi_checksum_func_install_font_pack.argtypes = (
+)
+_UniffiLib.uniffi_ereceipt_ffi_checksum_func_install_font_pack.restype = ctypes.c_uint16
 _UniffiLib.uniffi_ereceipt_ffi_checksum_func_parse_delivery.argtypes = (
 )
 _UniffiLib.uniffi_ereceipt_ffi_checksum_func_parse_delivery.restype = ctypes.c_uint16
@@ -814,6 +819,11 @@ _UniffiLib.uniffi_ereceipt_ffi_fn_func_der_to_fixed_signature.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_ereceipt_ffi_fn_func_der_to_fixed_signature.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_ereceipt_ffi_fn_func_install_font_pack.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_ereceipt_ffi_fn_func_install_font_pack.restype = None
 _UniffiLib.uniffi_ereceipt_ffi_fn_func_parse_delivery.argtypes = (
     _UniffiRustBuffer,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -6665,6 +6675,33 @@ def der_to_fixed_signature(der: bytes) -> bytes:
         *_uniffi_lowered_args,
     )
     return _uniffi_lift_return(_uniffi_ffi_result)
+def install_font_pack(bytes: bytes) -> None:
+    """
+    Installs the receipt font pack, once, when the app starts, before anything is rendered.
+
+    The phone libraries (the Android AAR, the iOS package) do not embed the font pack, to stay
+    small: they ship it as `ereceipt-mono-24.erfp` (the AAR's `assets/`, the iOS package's
+    resources), and the app reads that file and passes its bytes here. Until then issuing and
+    verifying fail with `InvalidInput` (`font_pack`). The JVM, Python and desktop builds embed
+    the pack, so there this call is unnecessary and harmless. Calling it again changes nothing.
+
+    # Errors
+    `InvalidInput` (`font_pack`) for bytes that are not a font pack, or a pack other than the one
+    this library version draws with (it would make every receipt look edited to a verifier).
+"""
+    
+    _UniffiFfiConverterBytes.check_lower(bytes)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterBytes.lower(bytes),
+    )
+    _uniffi_lift_return = lambda val: None
+    _uniffi_error_converter = _UniffiFfiConverterTypeEReceiptError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_ereceipt_ffi_fn_func_install_font_pack,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
 def parse_delivery(text: str) -> Delivery:
     """
     Parses a delivery choice in the CLI's text form, `sms:+8613800138000`, `mms:…`,
@@ -6795,6 +6832,7 @@ __all__ = [
     "VerificationCheck",
     "VerificationReport",
     "der_to_fixed_signature",
+    "install_font_pack",
     "parse_delivery",
     "parse_transaction",
     "transaction_to_json",

@@ -6578,6 +6578,26 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
     }
 }
 /**
+ * Installs the receipt font pack, once, when the app starts, before anything is rendered.
+ *
+ * The phone libraries (the Android AAR, the iOS package) do not embed the font pack, to stay
+ * small: they ship it as `ereceipt-mono-24.erfp` (the AAR's `assets/`, the iOS package's
+ * resources), and the app reads that file and passes its bytes here. Until then issuing and
+ * verifying fail with `InvalidInput` (`font_pack`). The JVM, Python and desktop builds embed
+ * the pack, so there this call is unnecessary and harmless. Calling it again changes nothing.
+ *
+ * # Errors
+ * `InvalidInput` (`font_pack`) for bytes that are not a font pack, or a pack other than the one
+ * this library version draws with (it would make every receipt look edited to a verifier).
+ */
+public func installFontPack(bytes: Data)throws   {try rustCallWithError(FfiConverterTypeEReceiptError_lift) {
+        uniffiCallStatus in
+    uniffi_ereceipt_ffi_fn_func_install_font_pack(
+        FfiConverterData.lower(bytes),uniffiCallStatus
+    )
+}
+}
+/**
  * Parses a delivery choice in the CLI's text form, `sms:+8613800138000`, `mms:…`,
  * `email:ana@example.com` or `pull:…`, and returns it with the address normalised (spaces and
  * hyphens removed from phone numbers, the e-mail domain lower-cased).
@@ -6675,6 +6695,9 @@ private let initializationResult: InitializationResult = {
     let scaffolding_contract_version = ffi_ereceipt_ffi_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
+    }
+    if (uniffi_ereceipt_ffi_checksum_func_install_font_pack() != 13139) {
+        return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ereceipt_ffi_checksum_func_parse_delivery() != 50295) {
         return InitializationResult.apiChecksumMismatch

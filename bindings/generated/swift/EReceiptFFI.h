@@ -573,6 +573,11 @@ RustBuffer uniffi_ereceipt_ffi_fn_method_signer_sign(uint64_t ptr, RustBuffer me
 RustBuffer uniffi_ereceipt_ffi_fn_method_signer_public_key(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ERECEIPT_FFI_FN_FUNC_INSTALL_FONT_PACK
+#define UNIFFI_FFIDEF_UNIFFI_ERECEIPT_FFI_FN_FUNC_INSTALL_FONT_PACK
+void uniffi_ereceipt_ffi_fn_func_install_font_pack(RustBuffer bytes, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_ERECEIPT_FFI_FN_FUNC_PARSE_DELIVERY
 #define UNIFFI_FFIDEF_UNIFFI_ERECEIPT_FFI_FN_FUNC_PARSE_DELIVERY
 RustBuffer uniffi_ereceipt_ffi_fn_func_parse_delivery(RustBuffer text, RustCallStatus *_Nonnull out_status
@@ -856,6 +861,12 @@ void ffi_ereceipt_ffi_rust_future_free_void(uint64_t handle
 #ifndef UNIFFI_FFIDEF_FFI_ERECEIPT_FFI_RUST_FUTURE_COMPLETE_VOID
 #define UNIFFI_FFIDEF_FFI_ERECEIPT_FFI_RUST_FUTURE_COMPLETE_VOID
 void ffi_ereceipt_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ERECEIPT_FFI_CHECKSUM_FUNC_INSTALL_FONT_PACK
+#define UNIFFI_FFIDEF_UNIFFI_ERECEIPT_FFI_CHECKSUM_FUNC_INSTALL_FONT_PACK
+uint16_t uniffi_ereceipt_ffi_checksum_func_install_font_pack(void
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_ERECEIPT_FFI_CHECKSUM_FUNC_PARSE_DELIVERY

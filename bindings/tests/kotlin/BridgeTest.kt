@@ -156,9 +156,17 @@ fun errors() {
             { verifyReceipt("not an image".toByteArray()); Unit } to "image",
             { verifyReceipt(byteArrayOf(1), "not a certificate"); Unit } to "trusted_ca_pem",
             { derToFixedSignature(byteArrayOf(0x30, 2, 2, 0)); Unit } to "der",
+            { installFontPack("ERFP".toByteArray()); Unit } to "font_pack",
             { EReceiptSdk(config(tempDir("url"), platformUrl = "ftp://example.com/")); Unit } to "platform_url",
         )
         for ((call, field) in cases) checkEquals(field, assertThrows<EReceiptException.InvalidInput> { call() }.field)
+    }
+    test("the shipped font pack installs (a no-op where it is embedded), only it") {
+        val pack = File(WORKSPACE, "core/assets/fontpack/ereceipt-mono-24.erfp").readBytes()
+        installFontPack(pack)
+        installFontPack(pack)
+        val broken = pack.copyOf(pack.size - 1)
+        check("zlib" in assertThrows<EReceiptException.InvalidInput> { installFontPack(broken) }.reason)
     }
     test("bad points are refused, the capture unchanged") {
         val capture = SignatureCapture(PAD)

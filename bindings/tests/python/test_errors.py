@@ -3,6 +3,7 @@ code that the SDK calls. Variants that need a live platform are in test_live.py.
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 
@@ -184,3 +185,13 @@ def test_requeue_of_an_unknown_receipt(storage):
     assert e.value.field == "receipt_id"
     with pytest.raises(EReceiptError.InvalidInput):
         sdk.requeue_dead_letter("6f1c2d3e-4b5a-4c6d-8e7f-001122334455")
+
+
+def test_the_shipped_font_pack_installs_and_nothing_else():
+    pack = (Path(__file__).resolve().parents[3] / "core/assets/fontpack/ereceipt-mono-24.erfp").read_bytes()
+    ereceipt.install_font_pack(pack)  # embedded in this build: harmless
+    ereceipt.install_font_pack(pack)
+    for bad in (b"", b"ERFP", pack[:-1]):
+        with pytest.raises(EReceiptError.InvalidInput) as e:
+            ereceipt.install_font_pack(bad)
+        assert e.value.field == "font_pack"

@@ -7,7 +7,7 @@ use super::{
 use crate::identity::{SIGNATURE_LEN, Signer, SignerError, TerminalCertificate};
 use crate::render::{
     Bitmap, CertificateBlock, CopyKind, Paper, RENDERER_VERSION, ReceiptDocument, RenderError,
-    RenderOptions, encode_png, font::FontPack, render_bitmap, signature_band,
+    RenderOptions, encode_png, font, render_bitmap, signature_band,
 };
 use crate::signature::Signature;
 use crate::transaction::Transaction;
@@ -125,7 +125,7 @@ pub fn issue(
             field: "certificate_serial".into(),
         })?,
         renderer: RENDERER_VERSION.to_owned(),
-        font_pack: FontPack::embedded().id().to_owned(),
+        font_pack: font::PACK_ID.to_owned(),
         paper: request.paper,
         copy: request.copy,
     };

@@ -182,7 +182,7 @@ fn evidence_survives_a_png_round_trip() {
             .any(|t| t.keyword == "ereceipt")
     );
     assert_eq!(extract_evidence(b"GIF89a"), Err(EvidenceError::NotPng));
-    let _ = FontPack::embedded();
+    let _ = FontPack::active().unwrap();
 }
 
 proptest! {

@@ -18,7 +18,19 @@ use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
 use ring::digest;
 
 /// The pack compiled into the library (see [`FontPack::embedded`]).
+#[cfg(feature = "embedded-font")]
 static EMBEDDED: &[u8] = include_bytes!("../../assets/fontpack/ereceipt-mono-24.erfp");
+
+/// The id of the one pack this library draws receipts with
+/// (`core/assets/fontpack/ereceipt-mono-24.erfp`): what [`FontPack::install`] accepts, and
+/// what every record it issues names.
+pub const PACK_ID: &str = "erfp1-3dd01b7beff36106";
+
+/// The file name the pack ships under beside a library built without `embedded-font`.
+pub const PACK_FILE_NAME: &str = "ereceipt-mono-24.erfp";
+
+/// The pack in use, parsed once: the embedded one, or the one installed at start-up.
+static ACTIVE: OnceLock<FontPack> = OnceLock::new();
 
 /// The file signature, the first four bytes of every pack.
 const MAGIC: [u8; 4] = *b"ERFP";
@@ -40,10 +52,22 @@ const ID_PREFIX: &str = "erfp1-";
 /// Hex digits of the SHA-256 kept in [`FontPack::id`] (64 bits).
 const ID_HEX_DIGITS: usize = 16;
 
-/// Why bytes could not be read as a font pack.
+/// Why bytes could not be read as a font pack, or no pack is there to draw with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FontError {
+    /// This build does not embed the pack (no `embedded-font` feature) and
+    /// [`FontPack::install`] has not been called.
+    #[error(
+        "no font pack installed: call install with the {PACK_FILE_NAME} shipped with the library"
+    )]
+    NotInstalled,
+    /// A valid pack, but not the one this library draws with ([`PACK_ID`]).
+    #[error("font pack {id} is not this library's ({PACK_ID})")]
+    WrongPack {
+        /// The id of the pack given.
+        id: String,
+    },
     /// Shorter than the 16-byte header.
     #[error("font pack of {len} bytes is shorter than its 16-byte header")]
     Truncated {
@@ -250,9 +274,9 @@ impl FontPack {
     ///
     /// # Panics
     /// Only if the embedded file were invalid, which the `embedded_pack_parses` test rules out.
+    #[cfg(feature = "embedded-font")]
     pub fn embedded() -> &'static FontPack {
-        static PACK: OnceLock<FontPack> = OnceLock::new();
-        PACK.get_or_init(|| {
+        ACTIVE.get_or_init(|| {
             FontPack::parse(EMBEDDED).expect(
                 "the embedded font pack is valid: the `embedded_pack_parses` test parses it",
             )
@@ -261,8 +285,43 @@ impl FontPack {
 
     /// The file bytes of the embedded pack, for a verifier that archives packs by
     /// [`FontPack::id`].
+    #[cfg(feature = "embedded-font")]
     pub fn embedded_bytes() -> &'static [u8] {
         EMBEDDED
+    }
+
+    /// The pack receipts are drawn with: the embedded one, or, in a build without the
+    /// `embedded-font` feature (the phone libraries), the one given to [`FontPack::install`].
+    ///
+    /// # Errors
+    /// [`FontError::NotInstalled`] in a build without `embedded-font` before `install`.
+    pub fn active() -> Result<&'static FontPack, FontError> {
+        #[cfg(feature = "embedded-font")]
+        return Ok(FontPack::embedded());
+        // The crate's own tests run without the feature too (CI does), as an app would after
+        // installing the shipped file at start-up.
+        #[cfg(all(test, not(feature = "embedded-font")))]
+        FontPack::install(tests::ASSET)?;
+        #[cfg(not(feature = "embedded-font"))]
+        ACTIVE.get().ok_or(FontError::NotInstalled)
+    }
+
+    /// Installs the pack file that ships beside a library built without `embedded-font`
+    /// ([`PACK_FILE_NAME`], from the app's assets or bundle), once at start-up. Only this
+    /// library's own pack ([`PACK_ID`]) is accepted: any other would draw different pixels, and
+    /// every verifier would then report the receipts as edited. Installing it again, or in a
+    /// build that embeds it, changes nothing.
+    ///
+    /// # Errors
+    /// Any parse error of [`FontPack::parse`]; [`FontError::WrongPack`] for a valid pack that
+    /// is not this library's.
+    pub fn install(bytes: &[u8]) -> Result<(), FontError> {
+        let pack = FontPack::parse(bytes)?;
+        if pack.id() != PACK_ID {
+            return Err(FontError::WrongPack { id: pack.id });
+        }
+        let _already = ACTIVE.set(pack);
+        Ok(())
     }
 
     /// Names this pack: `"erfp1-"` followed by the first 16 hex digits of the SHA-256 of the
@@ -444,13 +503,16 @@ fn pack_id(file: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pack file as it ships beside a library built without `embedded-font`.
+    pub(super) const ASSET: &[u8] = include_bytes!("../../assets/fontpack/ereceipt-mono-24.erfp");
     use proptest::prelude::*;
 
     /// SHA-256 of `core/assets/fontpack/ereceipt-mono-24.erfp`. A change means the pack was
     /// regenerated: old receipts name the old id, so a new pack needs a new file name and both
     /// packs kept for verification (see the fontpack README).
     const GOLDEN_SHA256: &str = "3dd01b7beff361067e69cf2e92b1933eb6506decaf4efd7817af0ff357cc05b3";
-    const GOLDEN_ID: &str = "erfp1-3dd01b7beff36106";
+    const GOLDEN_ID: &str = PACK_ID;
     const GOLDEN_GLYPHS: usize = 10143;
 
     fn hex(bytes: &[u8]) -> String {
@@ -510,8 +572,25 @@ mod tests {
     }
 
     #[test]
+    fn only_this_librarys_pack_installs() {
+        let other = small_pack();
+        assert!(FontPack::parse(&other).is_ok());
+        assert!(matches!(
+            FontPack::install(&other),
+            Err(FontError::WrongPack { id }) if id != PACK_ID
+        ));
+        assert_eq!(
+            FontPack::install(b"ERFP"),
+            Err(FontError::Truncated { len: 4 })
+        );
+        FontPack::install(ASSET).unwrap();
+        FontPack::install(ASSET).unwrap();
+        assert_eq!(FontPack::active().unwrap().id(), PACK_ID);
+    }
+
+    #[test]
     fn embedded_pack_parses() {
-        let pack = FontPack::parse(FontPack::embedded_bytes()).unwrap();
+        let pack = FontPack::parse(ASSET).unwrap();
         assert_eq!(
             (pack.cell_width(), pack.cell_height(), pack.baseline()),
             (12, 24, 19)
@@ -521,27 +600,27 @@ mod tests {
         assert_eq!(pack.chars().len(), GOLDEN_GLYPHS);
         assert!(pack.chars().zip(pack.chars().skip(1)).all(|(a, b)| a < b));
         assert!(
-            std::ptr::eq(FontPack::embedded(), FontPack::embedded()),
+            std::ptr::eq(FontPack::active().unwrap(), FontPack::active().unwrap()),
             "parsed once"
         );
-        assert_eq!(FontPack::embedded().len(), GOLDEN_GLYPHS);
+        assert_eq!(FontPack::active().unwrap().len(), GOLDEN_GLYPHS);
     }
 
     #[test]
     fn embedded_pack_is_the_golden_one() {
-        let digest = digest::digest(&digest::SHA256, FontPack::embedded_bytes());
+        let digest = digest::digest(&digest::SHA256, ASSET);
         assert_eq!(
             hex(digest.as_ref()),
             GOLDEN_SHA256,
             "the font pack was regenerated"
         );
-        assert_eq!(FontPack::embedded().id(), GOLDEN_ID);
+        assert_eq!(FontPack::active().unwrap().id(), GOLDEN_ID);
         assert_eq!(&GOLDEN_SHA256[..16], &GOLDEN_ID[6..]);
     }
 
     #[test]
     fn ascii_is_one_cell() {
-        let pack = FontPack::embedded();
+        let pack = FontPack::active().unwrap();
         for c in ' '..='~' {
             let g = pack.glyph(c).unwrap_or_else(|| panic!("{c:?} missing"));
             assert_eq!(
@@ -562,7 +641,7 @@ mod tests {
 
     #[test]
     fn cjk_kana_and_currency_have_their_widths() {
-        let pack = FontPack::embedded();
+        let pack = FontPack::active().unwrap();
         for (c, cells) in [
             ('商', 2),
             ('¥', 1),
@@ -588,7 +667,7 @@ mod tests {
 
     #[test]
     fn unknown_characters_are_none() {
-        let pack = FontPack::embedded();
+        let pack = FontPack::active().unwrap();
         for c in [
             '☕',
             '\n',
@@ -607,7 +686,7 @@ mod tests {
 
     #[test]
     fn text_width_in_cells() {
-        let pack = FontPack::embedded();
+        let pack = FontPack::active().unwrap();
         assert_eq!(pack.text_cells(""), Ok(0));
         assert_eq!(pack.text_cells("TOTAL ¥128.00"), Ok(13));
         assert_eq!(pack.text_cells("商户编号(MERCHANT ID)"), Ok(8 + 13));
@@ -618,7 +697,7 @@ mod tests {
 
     #[test]
     fn glyphs_sit_on_the_baseline() {
-        let pack = FontPack::embedded();
+        let pack = FontPack::active().unwrap();
         let lowest = |c: char| {
             let g = pack.glyph(c).unwrap();
             (0..g.height)
@@ -639,9 +718,10 @@ mod tests {
 
     #[test]
     fn rows_and_pixels_agree_and_padding_is_blank() {
-        for g in FontPack::embedded()
+        for g in FontPack::active()
+            .unwrap()
             .chars()
-            .filter_map(|c| FontPack::embedded().glyph(c))
+            .filter_map(|c| FontPack::active().unwrap().glyph(c))
         {
             assert_eq!(g.rows().len(), 24);
             for (y, row) in (0u32..).zip(g.rows()) {

@@ -237,6 +237,10 @@ pub enum RenderError {
         /// Payload length in bytes.
         len: usize,
     },
+    /// No font to draw with: a build without the `embedded-font` feature before
+    /// [`font::FontPack::install`].
+    #[error(transparent)]
+    Font(#[from] font::FontError),
 }
 
 /// Where a field was printed: the verifier uses it to name what an edit touched.
@@ -337,7 +341,7 @@ fn compose(doc: &ReceiptDocument<'_>, opts: &RenderOptions) -> Result<Composer, 
         return Err(RenderError::SignatureRequired);
     }
     let l = labels(tx.locale());
-    let mut c = Composer::new(opts.paper.width());
+    let mut c = Composer::new(opts.paper.width())?;
 
     header(&mut c, tx)?;
     c.rule(true);
@@ -594,17 +598,17 @@ struct Composer {
 }
 
 impl Composer {
-    fn new(width: u32) -> Self {
-        let font = FontPack::embedded();
+    fn new(width: u32) -> Result<Self, RenderError> {
+        let font = FontPack::active()?;
         let columns = (width - 2 * MARGIN) / font.cell_width();
-        Composer {
+        Ok(Composer {
             font,
             canvas: Bitmap::new(width, 0),
             columns,
             y: 0,
             fields: Vec::new(),
             text: Vec::new(),
-        }
+        })
     }
 
     fn content_width(&self) -> u32 {

@@ -85,7 +85,7 @@ fn widths_are_the_two_paper_sizes() {
 
 #[test]
 fn long_text_wraps_inside_the_columns() {
-    let composer = Composer::new(384);
+    let composer = Composer::new(384).unwrap();
     assert_eq!(composer.columns, 30);
     let lines = composer.wrap(
         "the quick brown fox jumps over the lazy dog again and again",
@@ -107,7 +107,7 @@ fn long_text_wraps_inside_the_columns() {
 
 #[test]
 fn every_label_is_printable() {
-    let font = FontPack::embedded();
+    let font = FontPack::active().unwrap();
     for locale in [Locale::English, Locale::Chinese] {
         let l = labels(locale);
         for text in [

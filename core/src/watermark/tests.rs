@@ -246,7 +246,7 @@ fn embedding_is_deterministic_and_keeps_protected_areas() {
 /// Edits of printed content, each on every sample that has the field it edits.
 #[test]
 fn edits_are_detected_and_located() {
-    let font = FontPack::embedded();
+    let font = FontPack::active().unwrap();
     let all = samples();
     let mut ious = Vec::new();
     for (i, (label, receipt, key)) in all.iter().enumerate() {

@@ -732,6 +732,8 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_ereceipt_ffi_checksum_func_install_font_pack(
+    ): Int
     external fun uniffi_ereceipt_ffi_checksum_func_parse_delivery(
     ): Int
     external fun uniffi_ereceipt_ffi_checksum_func_der_to_fixed_signature(
@@ -972,6 +974,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_ereceipt_ffi_fn_method_signer_public_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_ereceipt_ffi_fn_func_install_font_pack(`bytes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_ereceipt_ffi_fn_func_parse_delivery(`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_ereceipt_ffi_fn_func_der_to_fixed_signature(`der`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1101,6 +1105,9 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_ereceipt_ffi_checksum_func_install_font_pack() and 0xFFFF) != 13139) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_ereceipt_ffi_checksum_func_parse_delivery() and 0xFFFF) != 50295) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -7800,6 +7807,30 @@ public object FfiConverterSequenceSequenceTypePenPoint: FfiConverterRustBuffer<L
 
 
 
+
+        /**
+         * Installs the receipt font pack, once, when the app starts, before anything is rendered.
+         *
+         * The phone libraries (the Android AAR, the iOS package) do not embed the font pack, to stay
+         * small: they ship it as `ereceipt-mono-24.erfp` (the AAR's `assets/`, the iOS package's
+         * resources), and the app reads that file and passes its bytes here. Until then issuing and
+         * verifying fail with `InvalidInput` (`font_pack`). The JVM, Python and desktop builds embed
+         * the pack, so there this call is unnecessary and harmless. Calling it again changes nothing.
+         *
+         * # Errors
+         * `InvalidInput` (`font_pack`) for bytes that are not a font pack, or a pack other than the one
+         * this library version draws with (it would make every receipt look edited to a verifier).
+         */
+    @Throws(EReceiptException::class) fun `installFontPack`(`bytes`: kotlin.ByteArray)
+        = 
+    uniffiRustCallWithError(EReceiptException) { _status ->
+    UniffiLib.uniffi_ereceipt_ffi_fn_func_install_font_pack(
+    
+        
+        FfiConverterByteArray.lower(`bytes`),_status)
+}
+    
+    
 
         /**
          * Parses a delivery choice in the CLI's text form, `sms:+8613800138000`, `mms:…`,

@@ -20,6 +20,10 @@ import org.ereceipt.sdk.IssuedReceipt
 import org.ereceipt.sdk.OutboxStatus
 import org.ereceipt.sdk.SdkConfig
 import org.ereceipt.sdk.TerminalInfo
+import org.ereceipt.sdk.installFontPack
+
+/** The font pack file in the SDK's AAR assets. */
+private const val FONT_PACK = "ereceipt-mono-24.erfp"
 
 /**
  * Holds the SDK for the app's lifetime: one terminal directory in no-backup storage (a restored
@@ -51,6 +55,10 @@ class DemoViewModel(app: Application) : AndroidViewModel(app) {
     }
 
     init {
+        // The phone library does not embed the receipt font: install the copy the AAR ships in
+        // its assets before anything is issued.
+        runCatching { installFontPack(app.assets.open(FONT_PACK).use { it.readBytes() }) }
+            .onFailure { message = "The receipt font could not be installed: ${it.message}" }
         app.getSystemService(ConnectivityManager::class.java)?.registerDefaultNetworkCallback(network)
         if (storage.list()?.isNotEmpty() == true) {
             act { openSdk(platformUrl = null) }
