@@ -445,10 +445,12 @@ fn local_time(value: Option<String>) -> Result<LocalTime, ValidationError> {
     let parsed =
         time::OffsetDateTime::parse(&value, &time::format_description::well_known::Rfc3339)
             .map_err(|_| {
+                // Byte 19 may fall inside a multi-byte character of a garbled value.
+                let after_seconds = value.get(19..).unwrap_or("");
                 let has_offset = value.len() > 19
                     && (value.ends_with('Z')
                         || value.ends_with('z')
-                        || value[19..].contains(['+', '-']));
+                        || after_seconds.contains(['+', '-']));
                 if has_offset {
                     impossible("not a real date and time (expected 2026-11-22T14:03:27+08:00)")
                 } else {

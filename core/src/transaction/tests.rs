@@ -148,6 +148,23 @@ fn impossible_times_are_refused() {
     assert_eq!(tx.local_time().rfc3339(), "2026-11-22T06:03:27+00:00");
 }
 
+/// Found by `privacy::mutated_samples_never_panic`: the error path sliced the value at byte 19,
+/// which can fall inside a multi-byte character.
+#[test]
+fn a_local_time_with_a_multibyte_character_at_byte_19_is_an_error_not_a_panic() {
+    for bad in [
+        "2026-11-DcⶮフÌਏ>22T14:03:27+08:00",
+        "2026-11-22T14:03:2金+08:00",
+        "2026-11-22T14:03:27金",
+    ] {
+        let err = with(&["local_time"], json!(bad)).unwrap_err();
+        assert!(
+            matches!(err, ValidationError::ImpossibleTime { .. }),
+            "{bad}: {err:?}"
+        );
+    }
+}
+
 #[test]
 fn text_limits_and_control_characters() {
     let long = "咖".repeat(65);
