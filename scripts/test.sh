@@ -16,7 +16,7 @@ step "bindings: drift check, Kotlin and Python bridge tests"
 CARGO_FLAGS=--locked ERECEIPT_REQUIRE_PLATFORM=1 bash bindings/scripts/test.sh
 
 step "android-demo: its SDK-facing code compiled and run on the JVM"
-bash android-demo/scripts/check-jvm.sh
+ERECEIPT_REQUIRE_PLATFORM=1 bash android-demo/scripts/check-jvm.sh
 
 step "browser: portal and verify page in headless Chromium"
 # `cargo test` above built target/debug/ereceipt from this tree.

@@ -41,6 +41,14 @@ if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0
     echo "the browser tests need Node.js 20 or later (playwright-core); found: $(node --version 2>&1)" >&2
     exit 1
 fi
+# A relative ERECEIPT_BIN or CARGO_TARGET_DIR means relative to where we were started.
+if [ -n "${ERECEIPT_BIN:-}" ] && [ "${ERECEIPT_BIN#/}" = "$ERECEIPT_BIN" ]; then
+    ERECEIPT_BIN="$PWD/$ERECEIPT_BIN"
+fi
+target_dir="${CARGO_TARGET_DIR:-$root/target}"
+if [ "${target_dir#/}" = "$target_dir" ]; then
+    target_dir="$PWD/$target_dir"
+fi
 cd "$here"
 wanted="$(node -p 'require("./package-lock.json").packages["node_modules/playwright-core"].version')"
 installed="$(node -p 'require("./node_modules/playwright-core/package.json").version' 2>/dev/null || true)"
@@ -50,10 +58,10 @@ if [ "$installed" != "$wanted" ]; then
 fi
 
 if [ -z "${ERECEIPT_BIN:-}" ]; then
-    ERECEIPT_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/ereceipt"
+    ERECEIPT_BIN="$target_dir/debug/ereceipt"
     if [ ! -x "$ERECEIPT_BIN" ]; then
         step "cargo build -p ereceipt-cli"
-        (cd "$root" && cargo build -p ereceipt-cli --locked)
+        (cd "$root" && CARGO_TARGET_DIR="$target_dir" cargo build -p ereceipt-cli --locked)
     fi
 fi
 if [ ! -x "$ERECEIPT_BIN" ]; then
