@@ -4,7 +4,7 @@
 //! one inside their own process on a free port.
 
 use crate::{AppState, Config, PlatformError, app, worker};
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -34,7 +34,7 @@ impl Server {
             .await
             .map_err(PlatformError::from_io)?;
         let address = listener.local_addr().map_err(PlatformError::from_io)?;
-        state.serving_at(address);
+        state.serving_at(reachable(address));
         let (stop, stopped) = watch::channel(false);
         let workers = worker::spawn_workers(&state, config.workers, &stopped);
         let mut http_stopped = stopped;
@@ -63,9 +63,11 @@ impl Server {
         self.address
     }
 
-    /// Its base URL, `http://ADDRESS/`.
+    /// Its base URL from this machine, `http://ADDRESS/`. Listening on every interface
+    /// (`0.0.0.0`, `::`) gives the loopback address of that family: a client cannot connect
+    /// to the unspecified address, and the SDK refuses plain HTTP to anything but loopback.
     pub fn url(&self) -> String {
-        format!("http://{}/", self.address)
+        format!("http://{}/", reachable(self.address))
     }
 
     /// Its state (database, blobs, keys).
@@ -83,5 +85,34 @@ impl Server {
         }
         self.state.db().close().await;
         served?.map_err(PlatformError::from_io)
+    }
+}
+
+/// The address a client on this machine connects to for a listening address: the loopback
+/// address of the family in place of the unspecified one.
+fn reachable(mut address: SocketAddr) -> SocketAddr {
+    if address.ip().is_unspecified() {
+        address.set_ip(match address.ip() {
+            IpAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+            IpAddr::V6(_) => Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    address
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reachable;
+
+    #[test]
+    fn every_interface_is_reached_over_loopback_and_a_named_address_as_it_is() {
+        for (listening, reached) in [
+            ("0.0.0.0:8080", "127.0.0.1:8080"),
+            ("[::]:8080", "[::1]:8080"),
+            ("192.0.2.7:8080", "192.0.2.7:8080"),
+            ("127.0.0.1:0", "127.0.0.1:0"),
+        ] {
+            assert_eq!(reachable(listening.parse().unwrap()).to_string(), reached);
+        }
     }
 }
