@@ -1,93 +1,124 @@
-// Runs the demo's SDK-facing code (app/src/main/java/org/ereceipt/demo/ReceiptFlow.kt) on a
-// plain JVM against the real library: what can be checked of the app without an Android SDK.
-// Started by scripts/check-jvm.sh; exits non-zero on the first failed check.
+// The Android demo's SDK-facing code (ReceiptFlow.kt, JcaSigner.kt) run on a plain JVM against
+// the real library: what can be checked of the app without an Android SDK. Started by
+// scripts/check-jvm.sh; it reuses the Kotlin bridge tests' runner and live platform
+// (bindings/tests/kotlin/Harness.kt, Fixtures.kt) and ends with "N passed, N failed, N skipped".
 package org.ereceipt.demo.check
 
-import java.nio.file.Files
-import java.nio.file.Path
+import java.io.File
 import java.security.KeyPairGenerator
 import java.security.Signature
 import java.security.interfaces.ECPublicKey
 import java.security.spec.ECGenParameterSpec
-import kotlin.system.exitProcess
 import kotlinx.coroutines.runBlocking
+import org.ereceipt.demo.JcaSigner
 import org.ereceipt.demo.ReceiptFlow
 import org.ereceipt.sdk.CheckOutcome
 import org.ereceipt.sdk.Delivery
 import org.ereceipt.sdk.EReceiptException
 import org.ereceipt.sdk.EReceiptSdk
-import org.ereceipt.sdk.HandwrittenSignature
 import org.ereceipt.sdk.SdkConfig
-import org.ereceipt.sdk.derToFixedSignature
 import org.ereceipt.sdk.verifyReceipt
+import org.ereceipt.sdk.bridgetest.Harness
+import org.ereceipt.sdk.bridgetest.MERCHANT_ID
+import org.ereceipt.sdk.bridgetest.MERCHANT_NAME
+import org.ereceipt.sdk.bridgetest.Platform
+import org.ereceipt.sdk.bridgetest.assertThrows
+import org.ereceipt.sdk.bridgetest.check
+import org.ereceipt.sdk.bridgetest.checkEquals
+import org.ereceipt.sdk.bridgetest.sampleSignature
+import org.ereceipt.sdk.bridgetest.tempDir
 
-private var failures = 0
+private fun p256() = KeyPairGenerator.getInstance("EC").apply { initialize(ECGenParameterSpec("secp256r1")) }.generateKeyPair()
 
-private fun check(what: String, ok: Boolean) {
-    println("${if (ok) "ok  " else "FAIL"} $what")
-    if (!ok) failures++
-}
+private fun isPng(bytes: ByteArray) = bytes.take(4) == listOf(0x89.toByte(), 'P'.code.toByte(), 'N'.code.toByte(), 'G'.code.toByte())
+
+private fun storage(name: String) = SdkConfig(storageDir = File(tempDir(name), "terminal").path)
 
 fun main() {
-    val workspace = Path.of(System.getProperty("ereceipt.workspace") ?: ".")
+    Harness.test("amounts are exact minor units of the currency, never floating point") {
+        checkEquals(1280uL, ReceiptFlow.minorUnits("12.80", "CNY"))
+        checkEquals(100uL, ReceiptFlow.minorUnits("100", "JPY"))
+        checkEquals(12500uL, ReceiptFlow.minorUnits("12.500", "KWD"))
+        for ((text, currency) in listOf("12.805" to "CNY", "1.5" to "JPY", "-1" to "CNY", "0" to "CNY", "1e3" to "CNY", "5" to "XXQ")) {
+            checkEquals(null, ReceiptFlow.minorUnits(text, currency), "$text $currency")
+        }
+        checkEquals("CNY 12.80", ReceiptFlow.formatMinor(1280uL, "CNY"))
+        checkEquals("KWD 12.500", ReceiptFlow.formatMinor(12500uL, "KWD"))
+    }
 
-    // Amounts: exact minor units by the currency's own exponent, never floating point.
-    check("12.80 CNY is 1280", ReceiptFlow.minorUnits("12.80", "CNY") == 1280uL)
-    check("12.805 CNY is refused", ReceiptFlow.minorUnits("12.805", "CNY") == null)
-    check("100 JPY is 100", ReceiptFlow.minorUnits("100", "JPY") == 100uL)
-    check("1.5 JPY is refused", ReceiptFlow.minorUnits("1.5", "JPY") == null)
-    check("12.500 KWD is 12500", ReceiptFlow.minorUnits("12.500", "KWD") == 12500uL)
-    check("-1 and junk are refused", ReceiptFlow.minorUnits("-1", "CNY") == null && ReceiptFlow.minorUnits("1e3", "XXQ") == null)
-    check("1280 CNY shows as CNY 12.80", ReceiptFlow.formatMinor(1280uL, "CNY") == "CNY 12.80")
+    Harness.test("the signer returns the fixed r‖s of SHA-256 ECDSA over the message, and a 65-byte point") {
+        val keys = p256()
+        val signer = JcaSigner(keys.private, keys.public as ECPublicKey)
+        val point = signer.publicKey()
+        check(point.size == 65 && point[0] == 0x04.toByte()) { "not an uncompressed point" }
+        val message = "the receipt record".toByteArray()
+        val fixed = signer.sign(message)
+        checkEquals(64, fixed.size)
+        // The JDK verifies the fixed form itself ("P1363"): the conversion kept r and s.
+        val verified = Signature.getInstance("SHA256withECDSAinP1363Format").run {
+            initVerify(keys.public)
+            update(message)
+            verify(fixed)
+        }
+        check(verified) { "the fixed signature does not verify" }
+    }
 
-    // The Keystore signer's conversions, with a software P-256 key standing in for the Keystore.
-    val pair = KeyPairGenerator.getInstance("EC").apply { initialize(ECGenParameterSpec("secp256r1")) }.generateKeyPair()
-    val point = ReceiptFlow.uncompressedPoint(pair.public as ECPublicKey)
-    check("the public key is a 65-byte uncompressed point", point.size == 65 && point[0] == 0x04.toByte())
-    val der = Signature.getInstance("SHA256withECDSA").run { initSign(pair.private); update("m".toByteArray()); sign() }
-    check("a DER signature converts to 64 bytes", derToFixedSignature(der).size == 64)
+    Harness.test("a key that cannot sign reaches the SDK as SignerFailed, naming no key material") {
+        val rsa = KeyPairGenerator.getInstance("RSA").apply { initialize(2048) }.generateKeyPair()
+        val broken = JcaSigner(rsa.private, p256().public as ECPublicKey)
+        val e = assertThrows<EReceiptException.SignerFailed> { broken.sign(byteArrayOf(1)) }
+        checkEquals("sign: InvalidKeyException", e.reason)
+    }
 
-    // A whole sale through the flow on a local test terminal (no platform, no signer).
-    val dir = Files.createTempDirectory("ereceipt-android-demo-check")
-    try {
-        EReceiptSdk(SdkConfig(storageDir = dir.resolve("terminal").toString())).use { sdk ->
-            val info = sdk.createTestTerminal("898310048990001", "上海静安星光咖啡馆", "AND00001")
+    Harness.test("sales on a local test terminal, verified offline") {
+        EReceiptSdk(storage("android-demo-local")).use { sdk ->
+            val info = sdk.createTestTerminal(MERCHANT_ID, MERCHANT_NAME, "AND00001")
             val flow = ReceiptFlow(sdk)
             val chip = flow.simulateCardRead(contactless = false)
-            check("a chip read asks for a signature", flow.needsSignature(chip))
-            val strokes = Files.readString(workspace.resolve("tests/data/signatures/wang-xiaoming.json"))
-            val signature = HandwrittenSignature.fromJson(strokes)
+            check(chip.needsSignature) { "a chip read with signature CVM shows the pad" }
+            assertThrows<EReceiptException.SignatureIncomplete> { flow.issueSale(12800uL, "CNY", chip, null, null) }
             // A local test terminal uploads nothing, so it takes no delivery choice.
-            val notEnrolled = runCatching { flow.issueSale(12800uL, "CNY", chip, signature, Delivery.Pull("+8613800138000")) }.exceptionOrNull()
-            check("a test terminal refuses a delivery choice as NotEnrolled", notEnrolled is EReceiptException.NotEnrolled)
-            val receipt = flow.issueSale(12800uL, "CNY", chip, signature, null)
-            check("the receipt is a PNG", receipt.png.take(4) == listOf(0x89.toByte(), 'P'.code.toByte(), 'N'.code.toByte(), 'G'.code.toByte()))
-            check("it is the terminal's first receipt, signed", receipt.counter == 1uL && receipt.signed)
+            assertThrows<EReceiptException.NotEnrolled> { flow.issueSale(12800uL, "CNY", chip, sampleSignature(), Delivery.Pull("+8613800138000")) }
+            val receipt = flow.issueSale(12800uL, "CNY", chip, sampleSignature(), null)
+            check(isPng(receipt.png)) { "not a PNG" }
+            check(receipt.counter == 1uL && receipt.signed && !receipt.queued) { "receipt $receipt" }
             val report = verifyReceipt(receipt.png, info.caCertificatePem)
-            check("it verifies as authentic", report.authentic && report.checks.none { it.outcome == CheckOutcome.FAILED })
+            check(report.authentic && !report.tampered && report.checks.none { it.outcome == CheckOutcome.FAILED }) { "report $report" }
 
             val tap = flow.simulateCardRead(contactless = true)
-            check("a contactless read needs no signature", !flow.needsSignature(tap))
-            val second = flow.issueSale(450uL, "CNY", tap, null, null)
-            check("the next receipt counts on", second.counter == 2uL)
+            check(!tap.needsSignature) { "a contactless CDCVM read needs no pad" }
+            checkEquals(2uL, flow.issueSale(450uL, "CNY", tap, null, null).counter)
+            val refused = assertThrows<EReceiptException.InvalidInput> { flow.issueSale(100uL, "CNY", tap, null, Delivery.Sms("not a number")) }
+            check(ReceiptFlow.describe(refused).startsWith("Check delivery")) { ReceiptFlow.describe(refused) }
+            assertThrows<EReceiptException.NotEnrolled> { runBlocking { flow.flush() } }
+        }
+    }
 
-            val refused = runCatching { flow.issueSale(100uL, "CNY", tap, null, Delivery.Sms("not a number")) }.exceptionOrNull()
-            check(
-                "a bad phone number is the SDK's InvalidInput, told in words",
-                refused is EReceiptException.InvalidInput && ReceiptFlow.describe(refused).startsWith("Check "),
-            )
-            runBlocking {
-                val flushed = runCatching { flow.flush() }.exceptionOrNull()
-                check("a test terminal has no platform to flush to", flushed is EReceiptException.NotEnrolled)
-                check("and its outbox holds nothing", flow.outboxStatus().pending == 0uL)
+    Harness.test("live: enroll with the app's signer, sell, deliver by SMS, upload, verify, reopen") {
+        Platform.start().use { platform ->
+            val keys = p256()
+            val signer = JcaSigner(keys.private, keys.public as ECPublicKey)
+            val dir = File(tempDir("android-demo-live"), "terminal").path
+            val info = EReceiptSdk(SdkConfig(storageDir = dir, platformUrl = platform.url), signer).use { sdk ->
+                val flow = ReceiptFlow(sdk)
+                val info = runBlocking { flow.enroll(" ${platform.enrollmentToken()} ", "AND00001") }
+                checkEquals(MERCHANT_ID, info.merchantId)
+                val receipt = flow.issueSale(12800uL, "CNY", flow.simulateCardRead(false), sampleSignature(), Delivery.Sms("+86 138-0013-8000"))
+                check(receipt.signed && receipt.queued) { "receipt $receipt" }
+                checkEquals(1uL, flow.outboxStatus().pending)
+                val report = runBlocking { flow.flush() }
+                check(report.stored == 1uL && report.remaining == 0uL && report.stoppedBy == null) { "flush $report" }
+                checkEquals(0uL, flow.outboxStatus().pending)
+                check(verifyReceipt(receipt.png, info.caCertificatePem).authentic) { "not authentic" }
+                info
+            }
+            // The app's next start: the same directory and key, no URL (the terminal keeps its own).
+            EReceiptSdk(SdkConfig(storageDir = dir), signer).use { sdk ->
+                check(sdk.isEnrolled()) { "not enrolled after reopening" }
+                checkEquals(info.certificateSerial, sdk.terminalInfo()?.certificateSerial)
             }
         }
-    } finally {
-        dir.toFile().deleteRecursively()
     }
-    if (failures > 0) {
-        println("$failures check(s) failed")
-        exitProcess(1)
-    }
-    println("android-demo: all JVM checks passed")
+
+    Harness.finish()
 }

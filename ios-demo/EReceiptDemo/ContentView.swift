@@ -2,7 +2,7 @@ import EReceipt
 import PencilKit
 import SwiftUI
 
-/// Enroll, then sale → card → signature → delivery → receipt.
+/// Enroll, then amount → card → signature → delivery → receipt, with the outbox below.
 struct ContentView: View {
     @EnvironmentObject private var model: DemoModel
 
@@ -13,10 +13,14 @@ struct ContentView: View {
                     if let message = model.message {
                         Text(message).foregroundStyle(.red)
                     }
-                    if model.terminal == nil {
-                        EnrollView()
-                    } else {
+                    if let terminal = model.terminal {
+                        Text("\(terminal.merchantName) · terminal \(terminal.terminalId) · key: \(model.keyLocation ?? "?")")
+                            .font(.caption)
                         SaleView()
+                        Divider()
+                        OutboxView()
+                    } else {
+                        SettingsView()
                     }
                 }
                 .padding()
@@ -26,17 +30,19 @@ struct ContentView: View {
     }
 }
 
-private struct EnrollView: View {
+/// Settings: the platform and a single-use enrollment token.
+private struct SettingsView: View {
     @EnvironmentObject private var model: DemoModel
+    /// The SDK allows plain HTTP to loopback only; the simulator shares the Mac's (README.md).
     @State private var url = "http://localhost:8080/"
     @State private var token = ""
     @State private var terminalId = "IOS00001"
 
     var body: some View {
         Text("Enroll this terminal").font(.title2)
-        Text("Get a token with: ereceipt platform enrollment-token --merchant ID").font(.footnote)
+        Text("Token: ereceipt platform enrollment-token --merchant ID (README.md)").font(.footnote)
         TextField("Platform URL", text: $url).textInputAutocapitalization(.never).keyboardType(.URL)
-        TextField("Enrollment token", text: $token).textInputAutocapitalization(.never)
+        TextField("Enrollment token", text: $token).textInputAutocapitalization(.never).autocorrectionDisabled()
         TextField("Terminal id", text: $terminalId).textInputAutocapitalization(.characters)
         Button("Enroll") { model.enroll(platformUrl: url, token: token, terminalId: terminalId) }
             .buttonStyle(.borderedProminent)
@@ -44,7 +50,7 @@ private struct EnrollView: View {
     }
 }
 
-/// The steps of one sale.
+/// Where one sale is. Amounts are minor units of the currency.
 private enum Step {
     case amount
     case card(amount: UInt64, currency: String)
@@ -59,9 +65,6 @@ private struct SaleView: View {
     @State private var currency = "CNY"
 
     var body: some View {
-        if let terminal = model.terminal {
-            Text("\(terminal.merchantName) · terminal \(terminal.terminalId)").font(.caption)
-        }
         if let receipt = model.receipt {
             ReceiptView(receipt: receipt)
             Button("New sale") {
@@ -81,16 +84,14 @@ private struct SaleView: View {
                 .buttonStyle(.borderedProminent)
                 .disabled(minor == nil)
             case let .card(amount, currency):
-                Text("Present the card (simulated: no reader attached)")
-                Button("Insert chip card (signature)") {
-                    let card = flow.simulateCardRead(contactless: false)
-                    step = flow.needsSignature(card)
-                        ? .sign(amount: amount, currency: currency, card: card)
-                        : .deliver(amount: amount, currency: currency, card: card, signature: nil)
-                }
-                Button("Tap contactless (no signature)") {
-                    step = .deliver(amount: amount, currency: currency,
-                                    card: flow.simulateCardRead(contactless: true), signature: nil)
+                Text("Present the card (simulated: no reader is attached)")
+                ForEach([false, true], id: \.self) { contactless in
+                    Button(contactless ? "Tap contactless (no signature)" : "Insert chip card (signature)") {
+                        let card = flow.simulateCardRead(contactless: contactless)
+                        step = card.needsSignature
+                            ? .sign(amount: amount, currency: currency, card: card)
+                            : .deliver(amount: amount, currency: currency, card: card, signature: nil)
+                    }
                 }
             case let .sign(amount, currency, card):
                 SigningView { signature in
@@ -107,28 +108,34 @@ private struct SaleView: View {
 
 private struct SigningView: View {
     @EnvironmentObject private var model: DemoModel
+    @Environment(\.displayScale) private var scale
     let onSigned: (HandwrittenSignature) -> Void
     @State private var capture: SignatureCapture?
     @State private var state = CaptureState.empty
     @State private var drawing = PKDrawing()
-    /// The idle rule is the SDK's: ask it ten times a second whether the signature is complete.
-    private let tick = Timer.publish(every: 0.1, on: .main, in: .common).autoconnect()
 
     var body: some View {
         Text("Cardholder, please sign").font(.title2)
         Text(describe(state))
         GeometryReader { geometry in
             if let capture {
-                SignatureView(capture: capture, drawing: $drawing) { error in
-                    if let error { model.message = ReceiptFlow.describe(error) }
+                SignatureView(capture: capture, scale: scale, drawing: $drawing) { error in
+                    model.message = ReceiptFlow.describe(error)
                 }
             } else {
-                Color.white.onAppear { makeCapture(size: geometry.size) }
+                // The pad is made once the layout has given it a size.
+                Color.white.task(id: geometry.size) { makeCapture(size: geometry.size) }
             }
         }
         .frame(height: 220)
         .border(.gray)
-        .onReceive(tick) { _ in if let s = try? capture?.state() { state = s } }
+        // The idle rule is the SDK's: ask it ten times a second where the signature stands.
+        .task(id: capture.map { ObjectIdentifier($0) }) {
+            while let capture, !Task.isCancelled {
+                if let now = try? capture.state() { state = now }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
         HStack {
             Button("Undo") {
                 if (try? capture?.undo()) == true, !drawing.strokes.isEmpty { drawing.strokes.removeLast() }
@@ -149,9 +156,10 @@ private struct SigningView: View {
         }
     }
 
-    /// The pad in device pixels, at the screen's density (points × scale × 163 per inch).
+    /// The pad in device pixels; its density is points × scale × 163 per inch, iOS's nominal
+    /// point density (the SDK measures dots and the ink's extent in millimetres with it).
     private func makeCapture(size: CGSize) {
-        let scale = UIScreen.main.scale
+        guard capture == nil, size.width >= 1, size.height >= 1 else { return }
         let pad = SignaturePad(width: UInt32(size.width * scale), height: UInt32(size.height * scale),
                                dpi: UInt32(min(max(163 * scale, 50), 1000)))
         do {
@@ -165,7 +173,7 @@ private struct SigningView: View {
         switch state {
         case .empty: return "Waiting for the signature"
         case .drawing: return "Signing…"
-        case let .paused(idleMs): return "Paused \(idleMs) ms"
+        case let .paused(idleMs): return "Paused for \(idleMs) ms"
         case .complete: return "Signature complete"
         }
     }
@@ -174,29 +182,32 @@ private struct SigningView: View {
 private struct DeliveryView: View {
     @EnvironmentObject private var model: DemoModel
     let onIssue: (Delivery?) -> Void
-    @State private var kind = "SMS"
+    @State private var kind = Kind.sms
     @State private var contact = ""
-    private let kinds = ["SMS", "MMS", "E-mail", "Pull (portal)", "No e-receipt"]
+
+    private enum Kind: String, CaseIterable {
+        case sms = "SMS", mms = "MMS", email = "E-mail", pull = "Pull", noReceipt = "None"
+    }
 
     var body: some View {
         Text("How does the customer want the receipt?").font(.title3)
         Picker("Delivery", selection: $kind) {
-            ForEach(kinds, id: \.self) { Text($0) }
+            ForEach(Kind.allCases, id: \.self) { Text($0.rawValue) }
         }
-        .pickerStyle(.inline)
-        if kind != "No e-receipt" {
-            TextField(kind == "E-mail" ? "E-mail address" : "Phone number (+86…)", text: $contact)
-                .keyboardType(kind == "E-mail" ? .emailAddress : .phonePad)
+        .pickerStyle(.segmented)
+        if kind != .noReceipt {
+            TextField(kind == .email ? "E-mail address" : "Phone number, international (+86…)", text: $contact)
+                .keyboardType(kind == .email ? .emailAddress : .phonePad)
                 .textInputAutocapitalization(.never)
         }
         Button("Issue receipt") {
             // The SDK checks and normalises the address when it issues the receipt.
             switch kind {
-            case "SMS": onIssue(.sms(phone: contact))
-            case "MMS": onIssue(.mms(phone: contact))
-            case "E-mail": onIssue(.email(address: contact))
-            case "Pull (portal)": onIssue(.pull(phone: contact))
-            default: onIssue(nil)
+            case .sms: onIssue(.sms(phone: contact))
+            case .mms: onIssue(.mms(phone: contact))
+            case .email: onIssue(.email(address: contact))
+            case .pull: onIssue(.pull(phone: contact))
+            case .noReceipt: onIssue(nil)
             }
         }
         .buttonStyle(.borderedProminent)
@@ -205,20 +216,38 @@ private struct DeliveryView: View {
 }
 
 private struct ReceiptView: View {
-    @EnvironmentObject private var model: DemoModel
     let receipt: IssuedReceipt
 
     var body: some View {
-        Text("Receipt \(receipt.receiptId)").font(.headline)
+        Text("Receipt \(receipt.counter) · \(receipt.receiptId)").font(.headline)
+        if let reason = receipt.unsignedReason {
+            Text("Issued unsigned: \(reason)").foregroundStyle(.red)
+        }
         if let image = UIImage(data: receipt.png) {
+            // A 1-bit image: scaled without smoothing.
             Image(uiImage: image).interpolation(.none).resizable().scaledToFit()
         }
+    }
+}
+
+/// The outbox: what waits for the platform, and an upload button.
+private struct OutboxView: View {
+    @EnvironmentObject private var model: DemoModel
+
+    var body: some View {
+        Text("Outbox").font(.headline)
         if let status = model.status {
-            Text("Outbox: \(status.pending) waiting (\(status.pendingBytes) bytes), \(status.dead) rejected")
+            Text("\(status.pending) waiting (\(status.pendingBytes) bytes), \(status.dead) rejected by the platform")
             if let age = status.oldestPendingAgeS { Text("Oldest waiting for \(age) s") }
-            if let error = status.lastError { Text("Last error: \(error)").foregroundStyle(.red) }
+            if let error = status.lastError { Text("Last upload error: \(error)").foregroundStyle(.red) }
         }
-        Button("Upload now") { model.flush() }.disabled(model.busy)
-            .onAppear { model.refresh() }
+        Button("Upload now") { model.flush() }
+            .disabled(model.busy)
+            .task {
+                while !Task.isCancelled {
+                    model.refresh()
+                    try? await Task.sleep(for: .seconds(2))
+                }
+            }
     }
 }

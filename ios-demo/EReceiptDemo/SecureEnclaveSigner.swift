@@ -3,42 +3,56 @@ import EReceipt
 import Foundation
 import Security
 
-/// The terminal's ES256 key in the Secure Enclave: the private key never leaves it; the SDK
-/// only asks for signatures and the public key. The key's opaque handle
-/// (`dataRepresentation`, usable only by this device's enclave) is kept in the Keychain,
-/// this device only, available after the first unlock (a till runs all day).
+/// The terminal's ES256 key in the Secure Enclave: the private key never leaves it, the SDK
+/// only asks for signatures and the public key. What the Keychain keeps is the key's
+/// `dataRepresentation`, an opaque handle only this device's enclave can use (this device only,
+/// available after the first unlock: a till signs all day).
 ///
-/// The simulator has no Secure Enclave: there the demo falls back to a software P-256 key in the
-/// Keychain and says so (`isHardwareBacked`). Never ship that fallback.
+/// What the SDK expects (`bindings/src/signer.rs`): `sign` gets the message itself and hashes
+/// it with SHA-256 as part of signing, which `signature(for:)` does, and returns the fixed
+/// 64-byte `r ‖ s`, which is CryptoKit's `rawRepresentation` (not `derRepresentation`).
+/// `publicKey` is the 65-byte uncompressed point, `x963Representation`.
+///
+/// The simulator has no Secure Enclave: there a software P-256 key stands in, kept in the
+/// Keychain, and `isHardwareBacked` is false. Never ship that fallback.
 final class SecureEnclaveSigner: Signer, @unchecked Sendable {
+    // @unchecked: the one stored property is immutable and CryptoKit keys are immutable values.
     private enum Key {
         case enclave(SecureEnclave.P256.Signing.PrivateKey)
         case software(P256.Signing.PrivateKey)
     }
 
     private let key: Key
+
     var isHardwareBacked: Bool {
         if case .enclave = key { return true }
         return false
     }
 
-    init(tag: String = "org.ereceipt.demo.terminal-key") throws {
+    /// Opens the terminal key, making it first if needed. Blocking (the Keychain, the enclave):
+    /// call it off the main actor.
+    init() throws {
         if SecureEnclave.isAvailable {
-            let stored = try Self.load(tag: tag)
-            let key = try stored.map { try SecureEnclave.P256.Signing.PrivateKey(dataRepresentation: $0) }
-                ?? SecureEnclave.P256.Signing.PrivateKey()
-            if stored == nil { try Self.store(key.dataRepresentation, tag: tag) }
-            self.key = .enclave(key)
+            if let handle = try Self.load(account: "terminal-key.secure-enclave") {
+                key = .enclave(try SecureEnclave.P256.Signing.PrivateKey(dataRepresentation: handle))
+            } else {
+                var error: Unmanaged<CFError>?
+                guard let access = SecAccessControlCreateWithFlags(
+                    nil, kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly, .privateKeyUsage, &error)
+                else { throw EReceiptError.SignerFailed(reason: "access control: \(String(describing: error?.takeRetainedValue()))") }
+                let made = try SecureEnclave.P256.Signing.PrivateKey(accessControl: access)
+                try Self.store(made.dataRepresentation, account: "terminal-key.secure-enclave")
+                key = .enclave(made)
+            }
+        } else if let raw = try Self.load(account: "terminal-key.software") {
+            key = .software(try P256.Signing.PrivateKey(rawRepresentation: raw))
         } else {
-            let stored = try Self.load(tag: tag)
-            let key = try stored.map { try P256.Signing.PrivateKey(rawRepresentation: $0) } ?? P256.Signing.PrivateKey()
-            if stored == nil { try Self.store(key.rawRepresentation, tag: tag) }
-            self.key = .software(key)
+            let made = P256.Signing.PrivateKey()
+            try Self.store(made.rawRepresentation, account: "terminal-key.software")
+            key = .software(made)
         }
     }
 
-    /// ECDSA P-256 over SHA-256 of `message` (CryptoKit hashes it), as the fixed 64-byte r‖s
-    /// the SDK expects (`rawRepresentation`; no DER conversion needed here).
     func sign(message: Data) throws -> Data {
         do {
             switch key {
@@ -46,11 +60,11 @@ final class SecureEnclaveSigner: Signer, @unchecked Sendable {
             case let .software(k): return try k.signature(for: message).rawRepresentation
             }
         } catch {
-            throw EReceiptError.SignerFailed(reason: "Secure Enclave signing failed: \(type(of: error))")
+            // While issuing, the SDK then issues the receipt unsigned and says so.
+            throw EReceiptError.SignerFailed(reason: "signing failed: \(type(of: error))")
         }
     }
 
-    /// The uncompressed SEC1 point (0x04 ‖ x ‖ y), 65 bytes.
     func publicKey() throws -> Data {
         switch key {
         case let .enclave(k): return k.publicKey.x963Representation
@@ -58,30 +72,30 @@ final class SecureEnclaveSigner: Signer, @unchecked Sendable {
         }
     }
 
-    private static func query(_ tag: String) -> [String: Any] {
+    private static func query(_ account: String) -> [String: Any] {
         [kSecClass as String: kSecClassGenericPassword,
          kSecAttrService as String: "org.ereceipt.demo",
-         kSecAttrAccount as String: tag]
+         kSecAttrAccount as String: account]
     }
 
-    private static func load(tag: String) throws -> Data? {
-        var query = query(tag)
+    private static func load(account: String) throws -> Data? {
+        var query = query(account)
         query[kSecReturnData as String] = true
         var item: CFTypeRef?
         switch SecItemCopyMatching(query as CFDictionary, &item) {
         case errSecSuccess: return item as? Data
         case errSecItemNotFound: return nil
-        case let status: throw EReceiptError.SignerFailed(reason: "Keychain read failed (\(status))")
+        case let status: throw EReceiptError.SignerFailed(reason: "Keychain read failed (OSStatus \(status))")
         }
     }
 
-    private static func store(_ data: Data, tag: String) throws {
-        var item = query(tag)
+    private static func store(_ data: Data, account: String) throws {
+        var item = query(account)
         item[kSecValueData as String] = data
         item[kSecAttrAccessible as String] = kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly
         let status = SecItemAdd(item as CFDictionary, nil)
         guard status == errSecSuccess else {
-            throw EReceiptError.SignerFailed(reason: "Keychain write failed (\(status))")
+            throw EReceiptError.SignerFailed(reason: "Keychain write failed (OSStatus \(status))")
         }
     }
 }

@@ -3,16 +3,19 @@ import PencilKit
 import SwiftUI
 
 /// The signature pad: a PencilKit canvas whose strokes go to the SDK's `SignatureCapture`,
-/// every `PKStrokePoint` with its location, its time (the stroke's creation date plus the
-/// point's time offset) and its force. PencilKit hands a stroke over when it ends, so the SDK
+/// every `PKStrokePoint` with its location, its time (the stroke's `creationDate` plus the
+/// point's `timeOffset`) and its force. PencilKit hands a stroke over when it ends, so the SDK
 /// sees each stroke at pen-up, which is when its idle rule starts counting anyway.
+///
+/// The canvas shows exactly what the SDK accepted: a stroke the SDK refuses (one that leaves
+/// the pad, say) is taken off the canvas and `onRefused` gets the SDK's reason. The parent
+/// undoes and clears in the SDK and changes `drawing` to match.
 struct SignatureView: UIViewRepresentable {
     let capture: SignatureCapture
-    /// The ink on the pad; the parent removes strokes from it when it undoes or clears them in
-    /// the SDK.
+    /// Pixels per point: the capture's pad is in pixels, PencilKit reports points.
+    let scale: CGFloat
     @Binding var drawing: PKDrawing
-    /// Called after each stroke with what the SDK refused, if anything.
-    var onStroke: (Error?) -> Void
+    var onRefused: (Error) -> Void
 
     func makeUIView(context: Context) -> PKCanvasView {
         let canvas = PKCanvasView()
@@ -20,6 +23,7 @@ struct SignatureView: UIViewRepresentable {
         canvas.tool = PKInkingTool(.pen, color: .black, width: 3)
         canvas.backgroundColor = .white
         canvas.isOpaque = true
+        canvas.isScrollEnabled = false
         canvas.delegate = context.coordinator
         return canvas
     }
@@ -35,47 +39,61 @@ struct SignatureView: UIViewRepresentable {
 
     final class Coordinator: NSObject, PKCanvasViewDelegate {
         var parent: SignatureView
-        /// Strokes already given to the SDK; undo and clear shrink the drawing below it.
+        /// How many of the canvas's strokes the SDK has; undo and clear shrink the drawing below it.
         private var fed = 0
 
         init(parent: SignatureView) { self.parent = parent }
 
         func canvasViewDrawingDidChange(_ canvas: PKCanvasView) {
             let strokes = canvas.drawing.strokes
-            if strokes.count < fed {
-                fed = strokes.count  // The parent undid or cleared in the SDK too.
+            guard strokes.count >= fed else {
+                fed = strokes.count  // The parent undid or cleared, in the SDK too.
                 return
             }
-            var failure: Error?
+            var accepted = Array(strokes[..<fed])
+            var refusal: Error?
             for stroke in strokes[fed...] {
                 do {
                     try feed(stroke)
+                    accepted.append(stroke)
                 } catch {
-                    failure = error
+                    refusal = error
                 }
             }
-            fed = strokes.count
+            fed = accepted.count
+            if let refusal {
+                canvas.drawing = PKDrawing(strokes: accepted)
+                parent.onRefused(refusal)
+            }
             parent.drawing = canvas.drawing
-            parent.onStroke(failure)
         }
 
+        /// One stroke, as pen down, moves and pen up; all of it or, if the SDK refuses a
+        /// point, none of it.
         private func feed(_ stroke: PKStroke) throws {
             let start = stroke.path.creationDate.timeIntervalSince1970
+            let scale = parent.scale
             let points = stroke.path.map { point -> PenPoint in
                 let location = point.location.applying(stroke.transform)
                 return PenPoint(
-                    x: Float(location.x),
-                    y: Float(location.y),
+                    x: Float(location.x * scale),
+                    y: Float(location.y * scale),
                     tMs: UInt64(((start + point.timeOffset) * 1000).rounded()),
-                    // Apple Pencil reports up to about 4.17 (UITouch.maximumPossibleForce); a
-                    // finger reports a constant. The SDK wants 0...1.
+                    // Apple Pencil reports up to about 4.17 (its UITouch.maximumPossibleForce);
+                    // a finger reports a constant. The SDK takes 0...1.
                     pressure: Float(min(max(point.force / 4.17, 0), 1))
                 )
             }
             guard let first = points.first else { return }
-            try parent.capture.beginStroke(point: first)
-            try parent.capture.addPoints(points: Array(points.dropFirst()))
-            try parent.capture.endStroke()
+            let capture = parent.capture
+            try capture.beginStroke(point: first)
+            do {
+                try capture.addPoints(points: Array(points.dropFirst()))
+                try capture.endStroke()
+            } catch {
+                _ = try? capture.undo()
+                throw error
+            }
         }
     }
 }

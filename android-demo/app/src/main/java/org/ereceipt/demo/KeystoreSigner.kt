@@ -4,85 +4,86 @@ import android.content.Context
 import android.content.pm.PackageManager
 import android.os.Build
 import android.security.keystore.KeyGenParameterSpec
+import android.security.keystore.KeyInfo
 import android.security.keystore.KeyProperties
 import android.security.keystore.StrongBoxUnavailableException
-import java.security.GeneralSecurityException
+import androidx.annotation.RequiresApi
+import java.security.KeyFactory
 import java.security.KeyPairGenerator
 import java.security.KeyStore
-import java.security.Signature
+import java.security.PrivateKey
 import java.security.interfaces.ECPublicKey
 import java.security.spec.ECGenParameterSpec
-import org.ereceipt.sdk.EReceiptException
 import org.ereceipt.sdk.Signer
-import org.ereceipt.sdk.derToFixedSignature
 
 /**
  * The terminal's ES256 key in the Android Keystore, in StrongBox (a separate secure chip) when
- * the device has one. The private key never leaves the hardware; the SDK only asks for
- * signatures and the public key. Created on first use under [alias].
+ * the device has one: the private key never leaves the hardware, the SDK only asks for
+ * signatures and the public key. Made on first use under [ALIAS]; signing is [JcaSigner]'s.
+ *
+ * No user authentication is required to use the key: a till signs receipts all day. A terminal
+ * enrolled with this key must always be opened with it (the SDK checks).
  */
-class KeystoreSigner(context: Context, private val alias: String = "ereceipt-terminal") : Signer {
+class KeystoreSigner private constructor(signer: JcaSigner, val location: String) : Signer by signer {
 
-    private val keyStore: KeyStore = KeyStore.getInstance(ANDROID_KEYSTORE).apply { load(null) }
+    companion object {
+        private const val ANDROID_KEYSTORE = "AndroidKeyStore"
+        private const val ALIAS = "ereceipt-terminal"
 
-    /** Whether the key was made in StrongBox; null for a key made by an earlier run. */
-    val strongBox: Boolean? =
-        if (keyStore.containsAlias(alias)) null else create(context)
-
-    /** Makes the key, in StrongBox when the device has it; returns whether it did. */
-    private fun create(context: Context): Boolean {
-        val hasStrongBox = Build.VERSION.SDK_INT >= Build.VERSION_CODES.P &&
-            context.packageManager.hasSystemFeature(PackageManager.FEATURE_STRONGBOX_KEYSTORE)
-        if (hasStrongBox) {
-            try {
-                generate(strongBox = true)
-                return true
-            } catch (e: StrongBoxUnavailableException) {
-                // Advertised but busy or unable to hold this key: the TEE-backed keystore is next best.
-            }
+        /** Opens the terminal key, making it first if needed. Blocking: call it off the main thread. */
+        fun open(context: Context): KeystoreSigner {
+            val keyStore = KeyStore.getInstance(ANDROID_KEYSTORE).apply { load(null) }
+            if (!keyStore.containsAlias(ALIAS)) generate(context)
+            val privateKey = keyStore.getKey(ALIAS, null) as PrivateKey
+            val publicKey = keyStore.getCertificate(ALIAS).publicKey as ECPublicKey
+            return KeystoreSigner(JcaSigner(privateKey, publicKey), location(privateKey))
         }
-        generate(strongBox = false)
-        return false
-    }
 
-    private fun generate(strongBox: Boolean) {
-        val spec = KeyGenParameterSpec.Builder(alias, KeyProperties.PURPOSE_SIGN)
+        private fun generate(context: Context) {
+            if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P &&
+                context.packageManager.hasSystemFeature(PackageManager.FEATURE_STRONGBOX_KEYSTORE) &&
+                generateInStrongBox()
+            ) {
+                return
+            }
+            generate(spec().build())
+        }
+
+        /** Returns false when StrongBox, although advertised, cannot make this key now. */
+        @RequiresApi(Build.VERSION_CODES.P)
+        private fun generateInStrongBox(): Boolean =
+            try {
+                generate(spec().setIsStrongBoxBacked(true).build())
+                true
+            } catch (e: StrongBoxUnavailableException) {
+                false
+            }
+
+        private fun spec() = KeyGenParameterSpec.Builder(ALIAS, KeyProperties.PURPOSE_SIGN)
             .setAlgorithmParameterSpec(ECGenParameterSpec("secp256r1"))
             .setDigests(KeyProperties.DIGEST_SHA256)
-            .apply { if (strongBox && Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) setIsStrongBoxBacked(true) }
-            .build()
-        KeyPairGenerator.getInstance(KeyProperties.KEY_ALGORITHM_EC, ANDROID_KEYSTORE).run {
-            initialize(spec)
-            generateKeyPair()
-        }
-    }
 
-    /** SHA256withECDSA in the Keystore, converted from DER to the fixed r‖s form the SDK wants. */
-    override fun sign(message: ByteArray): ByteArray = keystore("sign") {
-        val key = (keyStore.getEntry(alias, null) as KeyStore.PrivateKeyEntry).privateKey
-        val der = Signature.getInstance("SHA256withECDSA").run {
-            initSign(key)
-            update(message)
-            sign()
-        }
-        derToFixedSignature(der)
-    }
-
-    override fun publicKey(): ByteArray = keystore("public key") {
-        ReceiptFlow.uncompressedPoint(keyStore.getCertificate(alias).publicKey as ECPublicKey)
-    }
-
-    /** Keystore failures (locked, busy, key gone) as the SDK's signer error, without key data. */
-    private inline fun <T> keystore(what: String, body: () -> T): T =
-        try {
-            body()
-        } catch (e: GeneralSecurityException) {
-            throw EReceiptException.SignerFailed("Android Keystore $what failed: ${e.javaClass.simpleName}")
-        } catch (e: ClassCastException) {
-            throw EReceiptException.SignerFailed("Android Keystore $what: the key under '$alias' is not an EC key")
+        private fun generate(spec: KeyGenParameterSpec) {
+            KeyPairGenerator.getInstance(KeyProperties.KEY_ALGORITHM_EC, ANDROID_KEYSTORE).run {
+                initialize(spec)
+                generateKeyPair()
+            }
         }
 
-    private companion object {
-        const val ANDROID_KEYSTORE = "AndroidKeyStore"
+        /** Where the key lives, for the screen: StrongBox, TEE or software. */
+        @Suppress("DEPRECATION") // isInsideSecureHardware, the only answer before API 31.
+        private fun location(key: PrivateKey): String {
+            val info = KeyFactory.getInstance(key.algorithm, ANDROID_KEYSTORE).getKeySpec(key, KeyInfo::class.java)
+            return if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.S) {
+                when (info.securityLevel) {
+                    KeyProperties.SECURITY_LEVEL_STRONGBOX -> "StrongBox"
+                    KeyProperties.SECURITY_LEVEL_TRUSTED_ENVIRONMENT -> "TEE"
+                    KeyProperties.SECURITY_LEVEL_SOFTWARE -> "software"
+                    else -> "unknown"
+                }
+            } else {
+                if (info.isInsideSecureHardware) "secure hardware" else "software"
+            }
+        }
     }
 }

@@ -13,11 +13,13 @@ import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.height
 import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.safeDrawingPadding
 import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.selection.selectable
 import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material3.Button
+import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
@@ -25,12 +27,14 @@ import androidx.compose.material3.RadioButton
 import androidx.compose.material3.Surface
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.DisposableEffect
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.graphics.FilterQuality
 import androidx.compose.ui.graphics.asImageBitmap
 import androidx.compose.ui.layout.ContentScale
 import androidx.compose.ui.layout.onSizeChanged
@@ -41,11 +45,13 @@ import kotlin.math.roundToInt
 import kotlinx.coroutines.delay
 import org.ereceipt.sdk.CaptureState
 import org.ereceipt.sdk.Delivery
+import org.ereceipt.sdk.EReceiptException
 import org.ereceipt.sdk.HandwrittenSignature
+import org.ereceipt.sdk.IssuedReceipt
 import org.ereceipt.sdk.SignatureCapture
 import org.ereceipt.sdk.SignaturePad as Pad
 
-/** The demo's single activity: enroll, then sale → card → signature → delivery → receipt. */
+/** The demo's one activity: enroll, then amount → card → signature → delivery → receipt. */
 class MainActivity : ComponentActivity() {
     private val model: DemoViewModel by viewModels()
 
@@ -54,9 +60,23 @@ class MainActivity : ComponentActivity() {
         setContent {
             MaterialTheme {
                 Surface(Modifier.fillMaxSize()) {
-                    Column(Modifier.padding(16.dp).verticalScroll(rememberScrollState()), verticalArrangement = Arrangement.spacedBy(12.dp)) {
+                    Column(
+                        Modifier.safeDrawingPadding().padding(16.dp).verticalScroll(rememberScrollState()),
+                        verticalArrangement = Arrangement.spacedBy(12.dp),
+                    ) {
                         model.message?.let { Text(it, color = MaterialTheme.colorScheme.error) }
-                        if (model.terminal == null) Enroll(model) else Sale(model)
+                        val terminal = model.terminal
+                        if (terminal == null) {
+                            Settings(model)
+                        } else {
+                            Text(
+                                "${terminal.merchantName} · terminal ${terminal.terminalId} · key: ${model.keyLocation}",
+                                style = MaterialTheme.typography.labelLarge,
+                            )
+                            Sale(model)
+                            HorizontalDivider()
+                            Outbox(model)
+                        }
                     }
                 }
             }
@@ -64,20 +84,23 @@ class MainActivity : ComponentActivity() {
     }
 }
 
+/** Settings: the platform and a single-use enrollment token. */
 @Composable
-private fun Enroll(model: DemoViewModel) {
-    var url by remember { mutableStateOf("http://10.0.2.2:8080/") }
+private fun Settings(model: DemoViewModel) {
+    // The SDK allows plain HTTP to loopback only: `adb reverse tcp:8080 tcp:8080` makes the
+    // development machine's platform this device's 127.0.0.1:8080 (README.md).
+    var url by remember { mutableStateOf("http://127.0.0.1:8080/") }
     var token by remember { mutableStateOf("") }
     var terminalId by remember { mutableStateOf("AND00001") }
     Text("Enroll this terminal", style = MaterialTheme.typography.titleLarge)
-    Text("Get a token with: ereceipt platform enrollment-token --merchant ID")
+    Text("Token: ereceipt platform enrollment-token --merchant ID (README.md)")
     OutlinedTextField(url, { url = it }, label = { Text("Platform URL") }, modifier = Modifier.fillMaxWidth())
     OutlinedTextField(token, { token = it }, label = { Text("Enrollment token") }, modifier = Modifier.fillMaxWidth())
     OutlinedTextField(terminalId, { terminalId = it }, label = { Text("Terminal id") }, modifier = Modifier.fillMaxWidth())
     Button(onClick = { model.enroll(url, token, terminalId) }, enabled = !model.busy && token.isNotBlank()) { Text("Enroll") }
 }
 
-/** The steps of one sale. */
+/** Where one sale is. Amounts are minor units of the currency. */
 private sealed interface Step {
     data object Amount : Step
     data class Card(val amount: ULong, val currency: String) : Step
@@ -89,9 +112,8 @@ private sealed interface Step {
 private fun Sale(model: DemoViewModel) {
     val flow = model.flow ?: return
     var step by remember { mutableStateOf<Step>(Step.Amount) }
-    model.terminal?.let { Text("${it.merchantName} · terminal ${it.terminalId}", style = MaterialTheme.typography.labelLarge) }
     model.receipt?.let { issued ->
-        Receipt(model, issued.png, issued.receiptId)
+        Receipt(issued)
         Button(onClick = { model.newSale(); step = Step.Amount }) { Text("New sale") }
         return
     }
@@ -102,20 +124,21 @@ private fun Sale(model: DemoViewModel) {
             val minor = ReceiptFlow.minorUnits(text, currency)
             OutlinedTextField(text, { text = it }, label = { Text("Amount") }, keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Decimal))
             OutlinedTextField(currency, { currency = it.uppercase().take(3) }, label = { Text("Currency (ISO 4217)") })
-            Button(onClick = { step = Step.Card(minor!!, currency) }, enabled = minor != null) {
+            Button(onClick = { minor?.let { step = Step.Card(it, currency) } }, enabled = minor != null) {
                 Text(minor?.let { "Charge ${ReceiptFlow.formatMinor(it, currency)}" } ?: "Enter an amount")
             }
         }
         is Step.Card -> {
-            Text("Present the card (simulated: no reader attached)")
-            Button(onClick = {
-                val card = flow.simulateCardRead(contactless = false)
-                step = if (flow.needsSignature(card)) Step.Sign(s.amount, s.currency, card) else Step.Deliver(s.amount, s.currency, card, null)
-            }) { Text("Insert chip card (signature)") }
-            Button(onClick = { step = Step.Deliver(s.amount, s.currency, flow.simulateCardRead(contactless = true), null) }) { Text("Tap contactless (no signature)") }
+            Text("Present the card (simulated: no reader is attached)")
+            for (contactless in listOf(false, true)) {
+                Button(onClick = {
+                    val card = flow.simulateCardRead(contactless)
+                    step = if (card.needsSignature) Step.Sign(s.amount, s.currency, card) else Step.Deliver(s.amount, s.currency, card, null)
+                }) { Text(if (contactless) "Tap contactless (no signature)" else "Insert chip card (signature)") }
+            }
         }
         is Step.Sign -> Signing(model) { signature -> step = Step.Deliver(s.amount, s.currency, s.card, signature) }
-        is Step.Deliver -> Deliver(model) { delivery -> model.issue(s.amount, s.currency, s.card, s.signature, delivery) }
+        is Step.Deliver -> DeliveryChoice(model) { delivery -> model.issue(s.amount, s.currency, s.card, s.signature, delivery) }
     }
 }
 
@@ -124,11 +147,14 @@ private fun Signing(model: DemoViewModel, onSigned: (HandwrittenSignature) -> Un
     val dpi = LocalContext.current.resources.displayMetrics.xdpi.roundToInt().coerceIn(50, 1000)
     var capture by remember { mutableStateOf<SignatureCapture?>(null) }
     var state by remember { mutableStateOf<CaptureState>(CaptureState.Empty) }
-    val strokes = rememberStrokes()
-    // The idle rule is the SDK's: ask it ten times a second whether the signature is complete.
-    LaunchedEffect(capture) {
+    val ink = rememberInk()
+    val current = capture
+    DisposableEffect(current) { onDispose { current?.close() } }
+    // The idle rule is the SDK's: ask it ten times a second where the signature stands.
+    LaunchedEffect(current) {
+        if (current == null) return@LaunchedEffect
         while (true) {
-            capture?.let { c -> runCatching { c.state() }.getOrNull()?.let { state = it } }
+            runCatching { current.state() }.onSuccess { state = it }
             delay(100)
         }
     }
@@ -137,49 +163,50 @@ private fun Signing(model: DemoViewModel, onSigned: (HandwrittenSignature) -> Un
         when (val s = state) {
             CaptureState.Empty -> "Waiting for the signature"
             CaptureState.Drawing -> "Signing…"
-            is CaptureState.Paused -> "Paused ${s.idleMs} ms"
+            is CaptureState.Paused -> "Paused for ${s.idleMs} ms"
             CaptureState.Complete -> "Signature complete"
         },
     )
-    val current = capture
-    val padModifier = Modifier.fillMaxWidth().height(220.dp).onSizeChanged { size ->
-        if (capture == null) {
+    val pad = Modifier.fillMaxWidth().height(220.dp).onSizeChanged { size ->
+        if (capture == null && size.width > 0 && size.height > 0) {
             capture = runCatching { SignatureCapture(Pad(size.width.toUInt(), size.height.toUInt(), dpi.toUInt())) }
-                .onFailure { model.message = "The pad is unusable: ${it.message}" }
+                .onFailure { model.message = explain(it) }
                 .getOrNull()
         }
     }
     if (current != null) {
-        SignaturePad(current, strokes, onInput = { failure -> failure?.let { model.message = it.message } }, modifier = padModifier)
+        SignaturePad(current, ink, onRefused = { model.message = explain(it) }, modifier = pad)
     } else {
-        Surface(padModifier) {}
+        Surface(pad) {}
     }
     Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-        OutlinedButton(onClick = { if (current?.undo() == true) strokes.removeLastOrNull() }, enabled = current != null) { Text("Undo") }
-        OutlinedButton(onClick = { current?.clear(); strokes.clear() }, enabled = current != null) { Text("Clear") }
-        Button(onClick = { current?.let { c -> runCatching { c.finish() }.onSuccess(onSigned).onFailure { model.message = it.message } } }, enabled = state == CaptureState.Complete) {
-            Text("Done")
-        }
+        OutlinedButton(onClick = { if (current?.undo() == true) ink.removeLastOrNull() }, enabled = current != null) { Text("Undo") }
+        OutlinedButton(onClick = { current?.clear(); ink.clear() }, enabled = current != null) { Text("Clear") }
+        Button(
+            onClick = { current?.let { c -> runCatching { c.finish() }.onSuccess(onSigned).onFailure { model.message = explain(it) } } },
+            enabled = state == CaptureState.Complete,
+        ) { Text("Done") }
     }
 }
 
 @Composable
-private fun Deliver(model: DemoViewModel, onIssue: (Delivery?) -> Unit) {
+private fun DeliveryChoice(model: DemoViewModel, onIssue: (Delivery?) -> Unit) {
     val kinds = listOf("SMS", "MMS", "E-mail", "Pull (portal)", "No e-receipt")
     var kind by remember { mutableStateOf(kinds[0]) }
     var contact by remember { mutableStateOf("") }
     Text("How does the customer want the receipt?", style = MaterialTheme.typography.titleLarge)
-    kinds.forEach { k ->
+    for (k in kinds) {
         Row(Modifier.selectable(selected = kind == k, onClick = { kind = k })) {
             RadioButton(selected = kind == k, onClick = { kind = k })
             Text(k, Modifier.padding(top = 12.dp))
         }
     }
-    if (kind != kinds[4]) {
+    if (kind != kinds.last()) {
+        val email = kind == "E-mail"
         OutlinedTextField(
             contact, { contact = it },
-            label = { Text(if (kind == "E-mail") "E-mail address" else "Phone number (+86…)") },
-            keyboardOptions = KeyboardOptions(keyboardType = if (kind == "E-mail") KeyboardType.Email else KeyboardType.Phone),
+            label = { Text(if (email) "E-mail address" else "Phone number, international (+86…)") },
+            keyboardOptions = KeyboardOptions(keyboardType = if (email) KeyboardType.Email else KeyboardType.Phone),
         )
     }
     Button(enabled = !model.busy, onClick = {
@@ -197,25 +224,34 @@ private fun Deliver(model: DemoViewModel, onIssue: (Delivery?) -> Unit) {
 }
 
 @Composable
-private fun Receipt(model: DemoViewModel, png: ByteArray, receiptId: String) {
-    val bitmap = remember(png) { BitmapFactory.decodeByteArray(png, 0, png.size)?.asImageBitmap() }
-    Text("Receipt $receiptId", style = MaterialTheme.typography.titleMedium)
-    bitmap?.let { Image(it, contentDescription = "the issued receipt", contentScale = ContentScale.FillWidth, modifier = Modifier.fillMaxWidth()) }
-    OutboxPanel(model)
+private fun Receipt(issued: IssuedReceipt) {
+    val bitmap = remember(issued.png) { BitmapFactory.decodeByteArray(issued.png, 0, issued.png.size)?.asImageBitmap() }
+    Text("Receipt ${issued.counter} · ${issued.receiptId}", style = MaterialTheme.typography.titleMedium)
+    issued.unsignedReason?.let { Text("Issued unsigned: $it", color = MaterialTheme.colorScheme.error) }
+    // A 1-bit image: scaled without smoothing.
+    bitmap?.let {
+        Image(it, "the issued receipt", Modifier.fillMaxWidth(), contentScale = ContentScale.FillWidth, filterQuality = FilterQuality.None)
+    }
 }
 
+/** The outbox: what waits for the platform, and an upload button. */
 @Composable
-private fun OutboxPanel(model: DemoViewModel) {
+private fun Outbox(model: DemoViewModel) {
     LaunchedEffect(Unit) {
         while (true) {
             model.refresh()
             delay(2_000)
         }
     }
+    Text("Outbox", style = MaterialTheme.typography.titleMedium)
     model.status?.let { s ->
-        Text("Outbox: ${s.pending} waiting (${s.pendingBytes} bytes), ${s.dead} rejected")
+        Text("${s.pending} waiting (${s.pendingBytes} bytes), ${s.dead} rejected by the platform")
         s.oldestPendingAgeS?.let { Text("Oldest waiting for $it s") }
-        s.lastError?.let { Text("Last error: $it", color = MaterialTheme.colorScheme.error) }
+        s.lastError?.let { Text("Last upload error: $it", color = MaterialTheme.colorScheme.error) }
     }
     Button(onClick = { model.flush() }, enabled = !model.busy) { Text("Upload now") }
 }
+
+/** An SDK refusal in words; anything else by its type. */
+private fun explain(t: Throwable): String =
+    if (t is EReceiptException) ReceiptFlow.describe(t) else t.javaClass.simpleName

@@ -1,7 +1,6 @@
 package org.ereceipt.demo
 
 import java.math.BigDecimal
-import java.security.interfaces.ECPublicKey
 import java.time.OffsetDateTime
 import java.time.format.DateTimeFormatter
 import java.time.temporal.ChronoUnit
@@ -23,24 +22,32 @@ import org.ereceipt.sdk.TerminalInfo
 import org.ereceipt.sdk.TransactionKind
 
 /**
- * Everything the demo asks of the SDK, with no Android dependency: the app's screens call this,
- * and `scripts/check-jvm.sh` compiles it (and runs [main]) against the generated bindings on a
- * plain JVM. Every receipt decision (validation, masking, when a signature is complete, the
- * image, signing, sealing, queueing, uploading) is the SDK's; this class only gathers input.
+ * Everything the demo asks of the SDK, in plain Kotlin (no `android.*`): the screens call it,
+ * and `scripts/check-jvm.sh` compiles it against the generated bindings and runs it on a JVM.
+ * Every receipt decision (validation, masking, when a signature is complete, the image,
+ * signing, sealing, queueing, uploading) is the SDK's; this class only gathers the input.
  */
 class ReceiptFlow(private val sdk: EReceiptSdk) {
 
-    /** What a simulated card read returns: no reader is attached to the demo. */
-    data class CardRead(val maskedPan: String, val brand: CardBrand, val entryMode: EntryMode, val cvm: Cvm)
+    /** What a card read gives the app. The demo has no reader: [simulateCardRead] makes one. */
+    data class CardRead(val maskedPan: String, val brand: CardBrand, val entryMode: EntryMode, val cvm: Cvm) {
+        /**
+         * Whether the reader's cardholder verification asks for a handwritten signature, so the
+         * app shows the pad. (The SDK refuses to issue such a sale without one.)
+         */
+        val needsSignature: Boolean
+            get() = cvm == Cvm.SIGNATURE || cvm == Cvm.OFFLINE_PIN_AND_SIGNATURE
+    }
 
-    /** The enrolled (or test) terminal, or null before enrollment. */
+    /** The enrolled (or local test) terminal; null before enrollment. */
     fun terminal(): TerminalInfo? = sdk.terminalInfo()
 
-    suspend fun enroll(token: String, terminalId: String): TerminalInfo = sdk.enroll(token, terminalId)
+    /** Enrolls with the platform of the SDK's `platformUrl`, with a single-use token. */
+    suspend fun enroll(token: String, terminalId: String): TerminalInfo = sdk.enroll(token.trim(), terminalId.trim())
 
     /**
-     * A card read without a reader: a UnionPay test card read by chip with a signature, or a
-     * contactless Visa without one (cardholder verified on the phone), alternating.
+     * A card read without a reader, with masked test numbers only: a UnionPay chip card whose
+     * verification is the cardholder's signature, or a contactless Visa verified on the phone.
      */
     fun simulateCardRead(contactless: Boolean): CardRead =
         if (contactless) {
@@ -49,11 +56,10 @@ class ReceiptFlow(private val sdk: EReceiptSdk) {
             CardRead("622202******3446", CardBrand.UNIONPAY, EntryMode.CHIP, Cvm.SIGNATURE)
         }
 
-    /** Whether this card read asks the cardholder to sign. */
-    fun needsSignature(card: CardRead): Boolean =
-        card.cvm == Cvm.SIGNATURE || card.cvm == Cvm.OFFLINE_PIN_AND_SIGNATURE
-
-    /** Issues the receipt of an approved sale: validated, rendered, signed, sealed, queued. */
+    /**
+     * Issues the receipt of an approved sale: the SDK validates it, renders, signs, watermarks,
+     * seals it with the strokes and the delivery choice, and queues it for the platform.
+     */
     fun issueSale(
         amountMinor: ULong,
         currency: String,
@@ -65,11 +71,12 @@ class ReceiptFlow(private val sdk: EReceiptSdk) {
         val next = (sdk.outboxStatus().counter ?: 0uL) + 1uL
         val transaction = CardTransaction(
             kind = TransactionKind.SALE,
-            // A real app takes the trace number from its payment host's response.
-            traceNumber = (next % 1_000_000uL).toString().padStart(6, '0'),
+            // A real app takes the trace number and the authorisation code from its payment
+            // host's answer; the demo numbers its sales after the terminal's receipt counter.
+            traceNumber = (next % 1_000_000uL).toString(),
             amount = amountMinor,
             currency = currency,
-            localTime = OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).format(LOCAL_TIME),
+            localTime = OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME),
             terminalId = terminal.terminalId,
             merchant = Merchant(id = terminal.merchantId, name = terminal.merchantName),
             card = Card(
@@ -79,57 +86,55 @@ class ReceiptFlow(private val sdk: EReceiptSdk) {
                 cardholderVerification = card.cvm,
             ),
             authCode = "A1B2C3",
-            batchNumber = "000001",
+            batchNumber = "1",
         )
         return sdk.issueTransaction(transaction, signature, delivery)
     }
 
     fun outboxStatus(): OutboxStatus = sdk.outboxStatus()
 
+    /** Uploads what waits now; an unreachable platform is not an error (see [FlushReport.stoppedBy]). */
     suspend fun flush(): FlushReport = sdk.flush()
 
     companion object {
-        private val LOCAL_TIME: DateTimeFormatter = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssXXX")
-
         /**
-         * The amount the merchant typed ("12.80"), in the currency's minor units (1280), exactly:
-         * never through floating point. Null when it is not an amount in that currency.
+         * The amount the merchant typed ("12.80"), in the currency's minor units (1280),
+         * exactly: `BigDecimal`, never floating point. Null when it is not a positive amount
+         * with at most the currency's decimals. The decimals come from the platform's ISO 4217
+         * table (`java.util.Currency`); the SDK does not export its own (see README.md).
          */
         fun minorUnits(text: String, currency: String): ULong? {
-            val digits = runCatching { Currency.getInstance(currency).defaultFractionDigits }.getOrNull() ?: return null
-            val value = text.trim().toBigDecimalOrNull() ?: return null
-            if (value.signum() <= 0 || value.scale() > digits.coerceAtLeast(0)) return null
-            return runCatching { value.movePointRight(digits.coerceAtLeast(0)).toBigIntegerExact().toLong().toULong() }.getOrNull()
+            val digits = fractionDigits(currency) ?: return null
+            val plain = text.trim().takeIf { DECIMAL.matches(it) } ?: return null
+            val value = BigDecimal(plain)
+            if (value.signum() <= 0 || value.scale() > digits) return null
+            return runCatching { value.movePointRight(digits).toBigIntegerExact().longValueExact().toULong() }.getOrNull()
         }
 
-        /** "12.80" for 1280 CNY: how the amount is shown back while typing. */
+        /** Digits with an optional decimal point: no sign, exponent or grouping. */
+        private val DECIMAL = Regex("""\d+(\.\d+)?""")
+
+        /** "CNY 12.80" for 1280 CNY: how the amount is shown back while typing. */
         fun formatMinor(amount: ULong, currency: String): String {
-            val digits = runCatching { Currency.getInstance(currency).defaultFractionDigits }.getOrDefault(2).coerceAtLeast(0)
+            val digits = fractionDigits(currency) ?: 0
             return "$currency ${BigDecimal(amount.toString()).movePointLeft(digits).toPlainString()}"
         }
+
+        private fun fractionDigits(currency: String): Int? =
+            runCatching { Currency.getInstance(currency).defaultFractionDigits }.getOrNull()?.takeIf { it >= 0 }
 
         /** What the merchant is told when the SDK says no: each variant is something to do. */
         fun describe(e: EReceiptException): String = when (e) {
             is EReceiptException.InvalidInput -> "Check ${e.field}: ${e.reason}"
             is EReceiptException.SignatureIncomplete -> "The signature is not finished: ${e.reason}"
-            is EReceiptException.NotEnrolled -> "Enroll this terminal first"
-            is EReceiptException.PlatformUnavailable -> "The platform is unreachable; receipts stay queued and upload by themselves"
+            is EReceiptException.NotEnrolled -> "Enroll this terminal with a platform first"
+            is EReceiptException.PlatformUnavailable -> "The platform is unreachable (${e.reason}); try again later"
             is EReceiptException.Rejected -> "The platform refused it (${e.code}): ${e.reason}"
-            is EReceiptException.StorageFull -> "The outbox is full (${e.pending} receipts): get online before the next sale"
+            is EReceiptException.StorageFull -> "The outbox is full (${e.pending} receipts): upload before the next sale"
             is EReceiptException.Storage -> "Storage failed: ${e.reason}"
             is EReceiptException.SignerFailed -> "The terminal key failed: ${e.reason}"
-            is EReceiptException.Closed -> "The SDK was shut down"
-            else -> "Internal error: ${e.message}"
-        }
-
-        /** The public key the SDK's `Signer.publicKey` returns: uncompressed SEC1, 65 bytes. */
-        fun uncompressedPoint(key: ECPublicKey): ByteArray {
-            fun coordinate(v: java.math.BigInteger): ByteArray {
-                val bytes = v.toByteArray().dropWhile { it == 0.toByte() }.toByteArray()
-                require(bytes.size <= 32) { "not a P-256 coordinate" }
-                return ByteArray(32 - bytes.size) + bytes
-            }
-            return byteArrayOf(0x04) + coordinate(key.w.affineX) + coordinate(key.w.affineY)
+            is EReceiptException.Closed -> "The SDK was shut down; restart the app"
+            is EReceiptException.Internal -> "Internal error, please report it: ${e.reason}"
         }
     }
 }

@@ -7,6 +7,7 @@ import androidx.compose.foundation.border
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.mutableStateListOf
 import androidx.compose.runtime.remember
+import androidx.compose.runtime.snapshots.SnapshotStateList
 import androidx.compose.ui.ExperimentalComposeUiApi
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.geometry.Offset
@@ -20,22 +21,28 @@ import androidx.compose.ui.unit.dp
 import org.ereceipt.sdk.PenPoint
 import org.ereceipt.sdk.SignatureCapture
 
+/** The ink on the pad, one list of points per stroke, as the SDK accepted it. */
+typealias Ink = SnapshotStateList<SnapshotStateList<Offset>>
+
+@Composable
+fun rememberInk(): Ink = remember { mutableStateListOf() }
+
 /**
- * The signature pad: every touch sample goes to the SDK's [capture], including the historical
- * points Android batches into one MOVE event (at 120–240 Hz touch sampling most samples are
- * historical), with their own event times and pressure. The ink drawn here is only feedback:
- * the receipt's signature is what the SDK captured.
+ * The signature pad. Every touch sample goes to the SDK's [capture]: on a MOVE event the
+ * historical points Android batched into it first (at 120–240 Hz touch sampling most samples
+ * are historical), each with its own event time and pressure, then the current one. Pad
+ * coordinates are the composable's pixels, which is what the [capture]'s pad was made from.
  *
- * [onInput] gets what the SDK refused, if anything (a point outside the pad, for instance).
- * [strokes] holds the drawn strokes so that undo and clear in the parent can change them; the
- * parent calls [SignatureCapture.undo] / [SignatureCapture.clear] at the same time.
+ * The ink drawn here is feedback only and shows exactly what the SDK accepted: a batch the SDK
+ * refuses (a point off the pad, say) is not drawn, and [onRefused] gets the SDK's reason. The
+ * parent calls [SignatureCapture.undo] and [SignatureCapture.clear] and changes [ink] to match.
  */
 @OptIn(ExperimentalComposeUiApi::class)
 @Composable
 fun SignaturePad(
     capture: SignatureCapture,
-    strokes: MutableList<MutableList<Offset>>,
-    onInput: (Throwable?) -> Unit,
+    ink: Ink,
+    onRefused: (Throwable) -> Unit,
     modifier: Modifier = Modifier,
 ) {
     Canvas(
@@ -44,33 +51,33 @@ fun SignaturePad(
             .border(1.dp, Color.Gray)
             .pointerInteropFilter { event ->
                 val points = samples(event)
-                val failure = runCatching {
+                runCatching {
                     when (event.actionMasked) {
                         MotionEvent.ACTION_DOWN -> {
                             capture.beginStroke(points.last())
-                            strokes.add(mutableStateListOf(Offset(event.x, event.y)))
+                            ink.add(mutableStateListOf(points.last().offset()))
                         }
                         MotionEvent.ACTION_MOVE -> {
                             capture.addPoints(points)
-                            strokes.lastOrNull()?.addAll(points.map { Offset(it.x, it.y) })
+                            ink.lastOrNull()?.addAll(points.map { it.offset() })
                         }
                         MotionEvent.ACTION_UP -> {
                             capture.addPoints(points)
+                            ink.lastOrNull()?.addAll(points.map { it.offset() })
                             capture.endStroke()
                         }
                         MotionEvent.ACTION_CANCEL -> capture.endStroke()
                         else -> Unit
                     }
-                }.exceptionOrNull()
-                onInput(failure)
+                }.onFailure(onRefused)
                 true
             },
     ) {
-        for (stroke in strokes) {
-            if (stroke.isEmpty()) continue
+        for (stroke in ink) {
+            val first = stroke.firstOrNull() ?: continue
             val path = Path().apply {
-                moveTo(stroke[0].x, stroke[0].y)
-                for (p in stroke.drop(1)) lineTo(p.x, p.y)
+                moveTo(first.x, first.y)
+                for (p in stroke) lineTo(p.x, p.y)
             }
             drawPath(path, Color.Black, style = Stroke(width = 4f, cap = StrokeCap.Round, join = StrokeJoin.Round))
         }
@@ -80,18 +87,16 @@ fun SignaturePad(
 /** The event's samples, oldest first: its historical points, then its current one. */
 private fun samples(event: MotionEvent): List<PenPoint> = buildList {
     for (h in 0 until event.historySize) {
-        add(
-            PenPoint(
-                x = event.getHistoricalX(h),
-                y = event.getHistoricalY(h),
-                tMs = event.getHistoricalEventTime(h).toULong(),
-                pressure = event.getHistoricalPressure(h).coerceIn(0f, 1f),
-            ),
-        )
+        add(point(event.getHistoricalX(h), event.getHistoricalY(h), event.getHistoricalEventTime(h), event.getHistoricalPressure(h)))
     }
-    add(PenPoint(x = event.x, y = event.y, tMs = event.eventTime.toULong(), pressure = event.pressure.coerceIn(0f, 1f)))
+    add(point(event.x, event.y, event.eventTime, event.pressure))
 }
 
-/** A remembered stroke list for [SignaturePad]. */
-@Composable
-fun rememberStrokes(): MutableList<MutableList<Offset>> = remember { mutableStateListOf() }
+/**
+ * One sample: `eventTime` is milliseconds of the monotonic uptime clock; Android's pressure is
+ * "normally" 0..1 but may exceed 1 on some screens, and the SDK takes 0..1.
+ */
+private fun point(x: Float, y: Float, timeMs: Long, pressure: Float) =
+    PenPoint(x = x, y = y, tMs = timeMs.toULong(), pressure = pressure.coerceIn(0f, 1f))
+
+private fun PenPoint.offset() = Offset(x, y)
