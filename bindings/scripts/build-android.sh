@@ -139,7 +139,8 @@ cat >"$OUT/ereceipt-android-$VERSION.pom" <<XML
     <dependency>
       <groupId>net.java.dev.jna</groupId>
       <artifactId>jna</artifactId>
-      <version>5.14.0</version>
+      <!-- 5.17.0: the first JNA whose Android libraries load on 16 KB page devices. -->
+      <version>5.17.0</version>
       <type>aar</type>
     </dependency>
     <dependency>

@@ -10,7 +10,9 @@ use std::sync::Arc;
 /// Android: a `KeyPairGenerator("EC")` key in the `AndroidKeyStore` (StrongBox when
 /// available) and `Signature.getInstance("SHA256withECDSA")`; iOS: a Secure Enclave
 /// `SecKey` and `SecKeyCreateSignature(.ecdsaSignatureMessageX962SHA256)`. Both return ASN.1
-/// DER signatures: convert them with [`der_to_fixed_signature`].
+/// DER signatures: convert them with [`der_to_fixed_signature`]. CryptoKit's
+/// `SecureEnclave.P256.Signing.PrivateKey` gives `r ‖ s` already (`rawRepresentation` of its
+/// signature), as the iOS demo uses it.
 ///
 /// The SDK calls it while enrolling (to sign the certificate request, and for the public key),
 /// when opening a terminal (to match the key with the certificate) and for every receipt, on
