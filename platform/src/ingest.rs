@@ -9,15 +9,15 @@
 //! 5. the record, its binding to the certificate, the certificate's chain to the platform CA,
 //!    the certificate being one the platform issued and has not revoked, and the ES256
 //!    signature (an unsigned receipt is stored, marked unsigned: the RKSV rule);
-//! 6. blobs first, then one transaction: the receipt row, its chain findings and its
-//!    verification job.
+//! 6. the receipt writer: the envelope and image into the batch's pack object, then one
+//!    transaction per batch with each receipt's row, chain findings, delivery and verification
+//!    job ([`crate::writer`]).
 //!
 //! **Duplicates.** A receipt's content identity is its chain value,
 //! SHA-256(record ‖ signature): what the terminal signed. The same id with the same identity is
 //! a resend (200) even if it was sealed again with fresh randomness (different envelope bytes);
 //! the same id with another identity is a conflict (409). The first stored envelope is kept.
 
-use crate::blobs;
 use crate::db::receipts::{self, NewReceipt};
 use crate::db::{self, merchants, rate};
 use crate::error::{ApiError, PlatformError};
@@ -203,11 +203,7 @@ async fn store(
         .courier()
         .queue_entry(&new.receipt_id, opened.payload.delivery.as_ref())?;
     let png = Bytes::from(opened.payload.png);
-    tokio::try_join!(
-        state.blobs().put(&new.envelope_key, envelope),
-        state.blobs().put(&new.image_key, png),
-    )?;
-    match state.writer().insert(new.clone()).await? {
+    match state.writer().insert(new.clone(), envelope, png).await? {
         Inserted::Created => {
             tracing::debug!(receipt = %new.receipt_id, terminal = %new.terminal_id, "receipt stored");
             Ok(Stored::Created)
@@ -238,8 +234,9 @@ fn new_receipt(opened: &Opened, envelope_sha256: &str) -> Result<NewReceipt, Api
         .and_then(|json| std::str::from_utf8(json).ok())
         .ok_or_else(out_of_range)?;
     Ok(NewReceipt {
-        envelope_key: blobs::envelope_key(&id, envelope_sha256),
-        image_key: blobs::image_key(&id, &sha256_hex(&opened.payload.png)),
+        // Set by the writer when it packs the parts.
+        envelope_key: String::new(),
+        image_key: String::new(),
         receipt_id: id,
         merchant_id: opened.leaf.merchant_id().to_owned(),
         terminal_id: record.terminal_id.clone(),

@@ -125,9 +125,13 @@ impl AppState {
 
     /// The receipt writer of this instance.
     pub(crate) fn writer(&self) -> &Writer {
-        self.inner
-            .writer
-            .get_or_init(|| Writer::start(self.inner.db.clone(), self.inner.work.clone()))
+        self.inner.writer.get_or_init(|| {
+            Writer::start(
+                self.inner.db.clone(),
+                self.inner.blobs.clone(),
+                self.inner.work.clone(),
+            )
+        })
     }
 
     /// Waits for a core to do CPU-bound work on.

@@ -7,6 +7,9 @@
 //! becomes the limit. So uploads hand their rows to this task, which writes whatever has queued
 //! up (at most [`MAX_BATCH`]) in one transaction and answers each upload after the commit.
 //!
+//! Each batch's envelopes and images go into one pack object ([`crate::blobs`]), stored before
+//! the transaction that names it: one object write per batch instead of two per receipt.
+//!
 //! Each receipt gets a savepoint, so one that loses a race on its id (another upload of the
 //! same id, here or on another instance) is rolled back alone and reported as
 //! [`Inserted::Exists`]. Receipts are written in (merchant, terminal) order, so batches on
@@ -14,10 +17,12 @@
 //! Nothing waits here longer than one batch; a queued receipt that is never written (the
 //! process dies) was never acknowledged, and its terminal sends it again.
 
+use crate::blobs::{Blobs, Pack};
 use crate::chain;
 use crate::db::receipts::{self, ChainKey, NewReceipt};
 use crate::db::{self, Db, Tx, jobs, on_tx};
 use crate::error::PlatformError;
+use axum::body::Bytes;
 use ereceipt_core::record::ChainValue;
 use std::sync::Arc;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -35,7 +40,10 @@ pub(crate) enum Inserted {
 }
 
 struct Pending {
+    /// The row; its `envelope_key` and `image_key` are set when the pack is filled.
     receipt: NewReceipt,
+    envelope: Bytes,
+    png: Bytes,
     reply: oneshot::Sender<Result<Inserted, PlatformError>>,
 }
 
@@ -48,31 +56,51 @@ pub(crate) struct Writer {
 impl Writer {
     /// Starts the writer task; it ends when the last handle is dropped. `written` is notified
     /// after each commit (verification jobs were queued).
-    pub(crate) fn start(db: Db, written: Arc<Notify>) -> Self {
+    pub(crate) fn start(db: Db, blobs: Blobs, written: Arc<Notify>) -> Self {
         let (queue, rx) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(db, rx, written));
+        tokio::spawn(run(db, blobs, rx, written));
         Writer { queue }
     }
 
-    /// Writes a receipt with its chain findings and verification job.
-    pub(crate) async fn insert(&self, receipt: NewReceipt) -> Result<Inserted, PlatformError> {
+    /// Stores a receipt's envelope and image and writes its row with its chain findings,
+    /// delivery and verification job.
+    pub(crate) async fn insert(
+        &self,
+        receipt: NewReceipt,
+        envelope: Bytes,
+        png: Bytes,
+    ) -> Result<Inserted, PlatformError> {
         let (reply, answer) = oneshot::channel();
         let stopped = || PlatformError::config("the receipt writer has stopped");
         self.queue
-            .send(Pending { receipt, reply })
+            .send(Pending {
+                receipt,
+                envelope,
+                png,
+                reply,
+            })
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 }
 
-async fn run(db: Db, mut rx: mpsc::Receiver<Pending>, written: Arc<Notify>) {
+async fn run(db: Db, blobs: Blobs, mut rx: mpsc::Receiver<Pending>, written: Arc<Notify>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         batch.sort_by(|a, b| {
             (&a.receipt.merchant_id, &a.receipt.terminal_id)
                 .cmp(&(&b.receipt.merchant_id, &b.receipt.terminal_id))
         });
+        if let Err(error) = store_parts(&blobs, &mut batch).await {
+            tracing::error!(%error, receipts = batch.len(), "storing a pack failed");
+            for pending in batch.drain(..) {
+                let _ = pending
+                    .reply
+                    .send(Err(PlatformError::config("storing failed")));
+            }
+            continue;
+        }
         match write(&db, &batch).await {
             Ok(results) => {
                 written.notify_waiters();
@@ -90,6 +118,20 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Pending>, written: Arc<Notify>) {
             }
         }
     }
+}
+
+/// Packs the batch's envelopes and images into one object, stores it and points the rows at
+/// their parts.
+async fn store_parts(blobs: &Blobs, batch: &mut [Pending]) -> Result<(), PlatformError> {
+    let mut pack = Pack::new()?;
+    for pending in batch.iter_mut() {
+        pending.receipt.envelope_key = pack.add(&pending.envelope);
+        pending.receipt.image_key = pack.add(&pending.png);
+    }
+    if pack.is_empty() {
+        return Ok(());
+    }
+    pack.store(blobs).await
 }
 
 async fn write(db: &Db, batch: &[Pending]) -> Result<Vec<Inserted>, sqlx::Error> {
