@@ -100,10 +100,13 @@ else
 fi
 
 # 2. classes.jar: the generated Kotlin, compiled for Java 8 bytecode (D8 takes it for any
-# minSdk). JNA and coroutines are compile-only here: the app gets them from the POM.
+# minSdk) and Kotlin 2.0 metadata and API: a compiler reads metadata up to one version newer
+# than itself, so apps on Kotlin 1.9 and later can use the AAR (2.4 metadata, kotlinc's
+# default, would need Kotlin 2.3). JNA and coroutines are compile-only here: the app gets
+# them from the POM.
 classes="$OUT/classes"
 run rm -rf "$classes"
-run "$KOTLIN_HOME/bin/kotlinc" -nowarn -jvm-target 1.8 \
+run "$KOTLIN_HOME/bin/kotlinc" -nowarn -jvm-target 1.8 -language-version 2.0 -api-version 2.0 \
   -cp "$JNA_JAR:$KOTLIN_HOME/lib/kotlinx-coroutines-core-jvm.jar" \
   "$BINDINGS_DIR/generated/kotlin/org/ereceipt/sdk/ereceipt.kt" -d "$classes"
 run jar --create --file "$AAR_DIR/classes.jar" -C "$classes" .
