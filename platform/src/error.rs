@@ -51,6 +51,9 @@ pub enum PlatformError {
     /// A background task panicked or was cancelled.
     #[error("background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// A job of the CPU pool panicked, or the pool has stopped.
+    #[error("CPU pool: {0}")]
+    CpuPool(&'static str),
 }
 
 impl PlatformError {

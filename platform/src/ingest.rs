@@ -26,10 +26,11 @@ use crate::state::AppState;
 use crate::writer::Inserted;
 use axum::body::Bytes;
 use axum::http::StatusCode;
-use ereceipt_core::identity::{TerminalCertificate, verify_chain, verify_es256};
+use ereceipt_core::identity::{TerminalCertificate, verify_es256};
 use ereceipt_core::record::{ChainValue, QrSummary, RECORD_FORMAT, ReceiptId, ReceiptRecord};
 use ereceipt_core::seal::{Delivery, EnvelopeHeader, ReceiptPayload, SealError, open_with};
 use ereceipt_core::transaction::Kind;
+use std::sync::Arc;
 
 /// What ingest did with an envelope.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,7 +46,7 @@ struct Opened {
     header: EnvelopeHeader,
     payload: ReceiptPayload,
     record: ReceiptRecord,
-    leaf: TerminalCertificate,
+    leaf: Arc<TerminalCertificate>,
     /// The chain value: SHA-256 over record and signature, hex.
     content_hash: String,
 }
@@ -76,13 +77,10 @@ pub(crate) async fn ingest(
         return Ok(Stored::Duplicate);
     }
     let opened = {
-        let _core = state.cpu().await;
-        let state = state.clone();
-        let envelope = envelope.clone();
-        let key_id = header.key_id.clone();
-        tokio::task::spawn_blocking(move || open_and_check(&state, &key_id, &envelope))
-            .await
-            .map_err(PlatformError::from)??
+        let (cpu, envelope, key_id) = (state.clone(), envelope.clone(), header.key_id.clone());
+        state
+            .on_cpu(move || open_and_check(&cpu, &key_id, &envelope))
+            .await??
     };
     if let Some(existing) = existing {
         return same_content(&existing.content_hash, &opened.content_hash);
@@ -137,10 +135,13 @@ fn open_and_check(state: &AppState, key_id: &str, envelope: &[u8]) -> Result<Ope
     let leaf = payload
         .certificates
         .first()
-        .and_then(|pem| TerminalCertificate::from_pem(pem).ok())
-        .ok_or_else(untrusted)?;
-    verify_chain(&leaf, &[], state.keys().ca().certificate(), db::now())
-        .map_err(|_| untrusted())?;
+        .ok_or_else(untrusted)
+        .and_then(|pem| {
+            state
+                .verified_certificates()
+                .verify(pem, state.keys().ca().certificate(), db::now())
+                .map_err(|_| untrusted())
+        })?;
     let bound = leaf.fingerprint() == record.certificate_fingerprint
         && leaf.terminal_id() == record.terminal_id
         && leaf.merchant_id() == record.transaction.merchant().id;

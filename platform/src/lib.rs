@@ -46,10 +46,12 @@ pub mod server;
 pub mod worker;
 
 mod chain;
+mod cpu;
 mod error;
 mod ingest;
 mod secret;
 mod state;
+mod verified;
 mod web;
 mod writer;
 

@@ -2,7 +2,7 @@
 //!
 //! Nothing in it is needed for correctness across instances: the database holds the state
 //! (receipts, chains, tokens, rate windows, jobs), the blob store the bytes and the data
-//! directory the keys. The in-process parts are a key cache, a count of ingests in flight (the
+//! directory the keys. The in-process parts are a key cache, verified certificates ([`crate::verified`]), a count of ingests in flight (the
 //! verification worker of this instance yields to them), a notifier that wakes the worker
 //! early, a semaphore sizing CPU-bound work to the cores, and the queue of the receipt writer
 //! ([`crate::writer`]), which holds only uploads not yet answered; losing any of them changes
@@ -10,14 +10,16 @@
 
 use crate::blobs::Blobs;
 use crate::config::{Config, Limits};
+use crate::cpu::CpuPool;
 use crate::db::Db;
 use crate::delivery::Courier;
 use crate::error::PlatformError;
 use crate::keys::PlatformKeys;
+use crate::verified::VerifiedCertificates;
 use crate::writer::Writer;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
-use tokio::sync::{Notify, Semaphore, SemaphorePermit};
+use tokio::sync::Notify;
 
 /// The shared state of one platform instance. Cloning is cheap.
 #[derive(Clone, Debug)]
@@ -33,14 +35,16 @@ struct Inner {
     limits: Limits,
     /// How customers are reached (delivery keys, SMTP, SMS gateway, outbox).
     courier: Courier,
-    ingests_in_flight: AtomicUsize,
+    /// Shared with the receipt writer, which waits briefly for more while uploads are in flight.
+    ingests_in_flight: Arc<AtomicUsize>,
     /// Notified when verification jobs were queued.
     work: Arc<Notify>,
     /// Started on first use, inside the runtime.
     writer: OnceLock<Writer>,
-    /// One permit per core for CPU-bound work, so that crypto never queues more threads than
-    /// there are cores and the database's threads still get to run.
-    cpu: Semaphore,
+    /// A thread per core for CPU-bound work, below the priority of the I/O threads.
+    cpu: CpuPool,
+    /// Terminal certificates already verified against the CA.
+    verified_certificates: VerifiedCertificates,
 }
 
 impl AppState {
@@ -55,7 +59,7 @@ impl AppState {
         let db = Db::connect(&config.database).await?;
         let blobs = Blobs::open(&config.blobs, &config.blobs_options)?;
         let courier = Courier::open(config)?;
-        Ok(Self::new(db, blobs, keys, config.limits, courier))
+        Self::new(db, blobs, keys, config.limits, courier)
     }
 
     /// An instance from its parts.
@@ -65,20 +69,22 @@ impl AppState {
         keys: PlatformKeys,
         limits: Limits,
         courier: Courier,
-    ) -> Self {
-        AppState {
+    ) -> Result<Self, PlatformError> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(AppState {
             inner: Arc::new(Inner {
                 db,
                 blobs,
                 keys,
                 limits,
                 courier,
-                ingests_in_flight: AtomicUsize::new(0),
+                ingests_in_flight: Arc::new(AtomicUsize::new(0)),
                 work: Arc::new(Notify::new()),
                 writer: OnceLock::new(),
-                cpu: Semaphore::new(std::thread::available_parallelism().map_or(1, |n| n.get())),
+                cpu: CpuPool::start(cores)?,
+                verified_certificates: VerifiedCertificates::default(),
             }),
-        }
+        })
     }
 
     /// The metadata database.
@@ -130,17 +136,22 @@ impl AppState {
                 self.inner.db.clone(),
                 self.inner.blobs.clone(),
                 self.inner.work.clone(),
+                self.inner.ingests_in_flight.clone(),
             )
         })
     }
 
-    /// Waits for a core to do CPU-bound work on.
-    pub(crate) async fn cpu(&self) -> SemaphorePermit<'_> {
-        self.inner
-            .cpu
-            .acquire()
-            .await
-            .expect("the semaphore is never closed")
+    /// Terminal certificates already verified against the CA.
+    pub(crate) fn verified_certificates(&self) -> &VerifiedCertificates {
+        &self.inner.verified_certificates
+    }
+
+    /// Runs CPU-bound work on the CPU pool.
+    pub(crate) async fn on_cpu<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PlatformError> {
+        self.inner.cpu.run(work).await
     }
 
     /// Resolves when a job is queued here (or spuriously); workers also poll.

@@ -7,13 +7,20 @@
 //! becomes the limit. So uploads hand their rows to this task, which writes whatever has queued
 //! up (at most [`MAX_BATCH`]) in one transaction and answers each upload after the commit.
 //!
+//! Uploads arrive one at a time, a CPU-bound decryption apart, so a writer that took only what
+//! had queued would write batches of one: a transaction and a pack file per receipt. While
+//! more uploads are in flight on this instance it waits up to [`LINGER`] for them to join the
+//! batch (group commit); an upload on an idle platform is written at once.
+//!
 //! Each batch's envelopes and images go into one pack object ([`crate::blobs`]), stored before
 //! the transaction that names it: one object write per batch instead of two per receipt.
 //!
 //! Each receipt gets a savepoint, so one that loses a race on its id (another upload of the
 //! same id, here or on another instance) is rolled back alone and reported as
-//! [`Inserted::Exists`]. Receipts are written in (merchant, terminal) order, so batches on
-//! several instances lock terminal rows in the same order and cannot deadlock on PostgreSQL.
+//! [`Inserted::Exists`]. Receipts are written in (merchant, terminal, counter) order: batches on
+//! several instances lock terminal rows in the same order and cannot deadlock on PostgreSQL,
+//! and consecutive receipts of one terminal in a batch find their predecessor already written
+//! instead of recording a gap and resolving it a statement later.
 //! Nothing waits here longer than one batch; a queued receipt that is never written (the
 //! process dies) was never acknowledged, and its terminal sends it again.
 
@@ -25,10 +32,17 @@ use crate::error::PlatformError;
 use axum::body::Bytes;
 use ereceipt_core::record::ChainValue;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 /// The most receipts written in one transaction.
 pub(crate) const MAX_BATCH: usize = 64;
+
+/// How long a batch waits for uploads still in flight to join it. Under load (16 connections)
+/// 1 ms and 3 ms measured the same within the machine's noise; every upload may wait this
+/// long, so it stays short.
+pub(crate) const LINGER: Duration = Duration::from_millis(2);
 
 /// What writing a receipt did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,10 +69,16 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Starts the writer task; it ends when the last handle is dropped. `written` is notified
-    /// after each commit (verification jobs were queued).
-    pub(crate) fn start(db: Db, blobs: Blobs, written: Arc<Notify>) -> Self {
+    /// after each commit (verification jobs were queued); `in_flight` counts the uploads this
+    /// instance is ingesting.
+    pub(crate) fn start(
+        db: Db,
+        blobs: Blobs,
+        written: Arc<Notify>,
+        in_flight: Arc<AtomicUsize>,
+    ) -> Self {
         let (queue, rx) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(db, blobs, rx, written));
+        tokio::spawn(run(db, blobs, rx, written, in_flight));
         Writer { queue }
     }
 
@@ -85,12 +105,29 @@ impl Writer {
     }
 }
 
-async fn run(db: Db, blobs: Blobs, mut rx: mpsc::Receiver<Pending>, written: Arc<Notify>) {
+async fn run(
+    db: Db,
+    blobs: Blobs,
+    mut rx: mpsc::Receiver<Pending>,
+    written: Arc<Notify>,
+    in_flight: Arc<AtomicUsize>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let deadline = tokio::time::Instant::now() + LINGER;
+        while batch.len() < MAX_BATCH && in_flight.load(Ordering::Relaxed) > batch.len() {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(pending)) => batch.push(pending),
+                Ok(None) | Err(_) => break,
+            }
+        }
         batch.sort_by(|a, b| {
-            (&a.receipt.merchant_id, &a.receipt.terminal_id)
-                .cmp(&(&b.receipt.merchant_id, &b.receipt.terminal_id))
+            let (a, b) = (&a.receipt, &b.receipt);
+            (&a.merchant_id, &a.terminal_id, a.counter).cmp(&(
+                &b.merchant_id,
+                &b.terminal_id,
+                b.counter,
+            ))
         });
         if let Err(error) = store_parts(&blobs, &mut batch).await {
             tracing::error!(%error, receipts = batch.len(), "storing a pack failed");
