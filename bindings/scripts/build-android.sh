@@ -45,7 +45,8 @@ MIN_SDK=24
 # 16 KB pages (Android 15+ devices; required by Google Play for new apps since Nov 2025), and
 # packed relocations (Android's APS2 format, API 23+): the .rela.dyn section shrinks from about
 # 170 KB to a few KB (measured with the host linker's equivalent, docs/BINDINGS.md).
-LINK_FLAGS="-C link-arg=-Wl,-z,max-page-size=16384 -C link-arg=-Wl,--pack-dyn-relocs=android"
+# Identical code folding as well (PHONE_ICF_FLAGS, lib.sh).
+LINK_FLAGS="-C link-arg=-Wl,-z,max-page-size=16384 -C link-arg=-Wl,--pack-dyn-relocs=android $PHONE_ICF_FLAGS"
 export LIBSQLITE3_FLAGS="${LIBSQLITE3_FLAGS:-$PHONE_SQLITE_FLAGS}"
 KOTLIN_HOME="${KOTLIN_HOME:-$TOOLS_CACHE/kotlin-2.4.20/node_modules/kotlin-compiler}"
 JNA_JAR="${JNA_JAR:-/usr/share/java/jna.jar}"

@@ -689,26 +689,19 @@ const MAX_PIXELS: u64 = 40_000_000;
 
 /// Decodes a PNG (any bit depth and colour type) or, with the `photo-verify` feature, a JPEG.
 fn decode(bytes: &[u8]) -> Result<Decoded, VerifyError> {
-    if !cfg!(feature = "photo-verify") && bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+    let is_jpeg = bytes.starts_with(&[0xFF, 0xD8, 0xFF]);
+    if !cfg!(feature = "photo-verify") && is_jpeg {
         return Err(VerifyError::JpegUnsupported);
     }
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|_| VerifyError::Unreadable)?;
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(20_000);
-    limits.max_image_height = Some(20_000);
-    limits.max_alloc = Some(512 * 1024 * 1024);
-    reader.limits(limits);
-    let luma = reader
-        .decode()
-        .map_err(|_| VerifyError::Unreadable)?
-        .to_luma8();
-    let (width, height) = luma.dimensions();
-    if width == 0 || height == 0 || u64::from(width) * u64::from(height) > MAX_PIXELS {
-        return Err(VerifyError::Unreadable);
-    }
-    let luma = luma.into_raw();
+    #[cfg(feature = "photo-verify")]
+    let decoded = if is_jpeg {
+        decode_jpeg(bytes)
+    } else {
+        decode_png(bytes)
+    };
+    #[cfg(not(feature = "photo-verify"))]
+    let decoded = decode_png(bytes);
+    let (width, height, luma) = decoded.ok_or(VerifyError::Unreadable)?;
     let lossless = luma.iter().all(|&v| v == 0 || v == 255);
     let mut ink = Bitmap::new(width, height);
     for (i, &v) in luma.iter().enumerate() {
@@ -724,4 +717,150 @@ fn decode(bytes: &[u8]) -> Result<Decoded, VerifyError> {
         ink,
         lossless,
     })
+}
+
+/// The largest side accepted, in pixels.
+const MAX_SIDE: u32 = 20_000;
+
+/// The most memory a decoder may allocate.
+const MAX_ALLOC: usize = 512 * 1024 * 1024;
+
+/// Whether a `width` × `height` image is within the limits above.
+fn acceptable_size(width: u32, height: u32) -> bool {
+    (1..=MAX_SIDE).contains(&width)
+        && (1..=MAX_SIDE).contains(&height)
+        && u64::from(width) * u64::from(height) <= MAX_PIXELS
+}
+
+/// A PNG's image as 8-bit luma, with the `png` crate alone (the phone library carries no general
+/// image library): palette and low bit depths expanded, 16-bit samples rounded to 8 bits, colour
+/// weighted with the sRGB (Rec. 709) luma coefficients, alpha ignored. These are the conversions
+/// of `image`'s `to_luma8`, which this replaced, up to the rounding of colour pixels (black and
+/// white come out exactly 0 and 255 either way).
+fn decode_png(bytes: &[u8]) -> Option<(u32, u32, Vec<u8>)> {
+    let limits = png::Limits { bytes: MAX_ALLOC };
+    let mut decoder = png::Decoder::new_with_limits(std::io::Cursor::new(bytes), limits);
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().ok()?;
+    let (width, height) = reader.info().size();
+    if !acceptable_size(width, height) {
+        return None;
+    }
+    let mut buffer = vec![0; reader.output_buffer_size()?];
+    let frame = reader.next_frame(&mut buffer).ok()?;
+    buffer.truncate(frame.buffer_size());
+    let samples = frame.color_type.samples();
+    let luma = if frame.bit_depth == png::BitDepth::Sixteen {
+        buffer
+            .chunks_exact(2 * samples)
+            .map(|pixel| {
+                // Big-endian samples, rounded as round(v * 255 / 65535).
+                let channel = |i: usize| {
+                    (u32::from(u16::from_be_bytes([pixel[2 * i], pixel[2 * i + 1]])) + 128) / 257
+                };
+                luma_of(samples, channel)
+            })
+            .collect()
+    } else {
+        buffer
+            .chunks_exact(samples)
+            .map(|pixel| luma_of(samples, |i| u32::from(pixel[i])))
+            .collect()
+    };
+    Some((width, height, luma))
+}
+
+/// The luma of one pixel of `samples` 8-bit channels: gray (1 channel, 2 with alpha) is itself,
+/// colour (3, 4 with alpha) is 0.2126 R + 0.7152 G + 0.0722 B, rounded.
+fn luma_of(samples: usize, channel: impl Fn(usize) -> u32) -> u8 {
+    let luma = if samples >= 3 {
+        (2126 * channel(0) + 7152 * channel(1) + 722 * channel(2) + 5000) / 10_000
+    } else {
+        channel(0)
+    };
+    u8::try_from(luma).expect("a weighted mean of 8-bit values is 8-bit")
+}
+
+/// A JPEG as 8-bit luma, with `image`'s decoder and conversion.
+#[cfg(feature = "photo-verify")]
+fn decode_jpeg(bytes: &[u8]) -> Option<(u32, u32, Vec<u8>)> {
+    use image::ImageDecoder as _;
+    let mut decoder = image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(bytes)).ok()?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_ALLOC as u64);
+    decoder.set_limits(limits).ok()?;
+    let luma = image::DynamicImage::from_decoder(decoder).ok()?.to_luma8();
+    let (width, height) = luma.dimensions();
+    acceptable_size(width, height).then(|| (width, height, luma.into_raw()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 2×1 PNG of `color` and `depth` from the samples of its two pixels.
+    fn png_of(color: png::ColorType, depth: png::BitDepth, palette: bool, data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, 2, 1);
+        encoder.set_color(color);
+        encoder.set_depth(depth);
+        if palette {
+            encoder.set_palette(vec![0, 0, 0, 255, 255, 255]);
+        }
+        let mut writer = encoder.write_header().unwrap();
+        writer.write_image_data(data).unwrap();
+        writer.finish().unwrap();
+        out
+    }
+
+    /// Black then white comes out as 0 and 255 from every colour type and bit depth.
+    #[test]
+    fn every_png_layout_decodes_to_the_same_luma() {
+        use png::{BitDepth::*, ColorType::*};
+        let cases: [(png::ColorType, png::BitDepth, bool, &[u8]); 9] = [
+            (Grayscale, One, false, &[0b0100_0000]),
+            (Grayscale, Eight, false, &[0, 255]),
+            (Grayscale, Sixteen, false, &[0, 0, 255, 255]),
+            (GrayscaleAlpha, Eight, false, &[0, 255, 255, 255]),
+            (
+                GrayscaleAlpha,
+                Sixteen,
+                false,
+                &[0, 0, 255, 255, 255, 255, 255, 255],
+            ),
+            (Rgb, Eight, false, &[0, 0, 0, 255, 255, 255]),
+            (
+                Rgb,
+                Sixteen,
+                false,
+                &[0, 0, 0, 0, 0, 0, 255, 255, 255, 255, 255, 255],
+            ),
+            (Rgba, Eight, false, &[0, 0, 0, 255, 255, 255, 255, 255]),
+            (Indexed, One, true, &[0b0100_0000]),
+        ];
+        for (color, depth, palette, data) in cases {
+            let decoded = decode_png(&png_of(color, depth, palette, data));
+            assert_eq!(decoded, Some((2, 1, vec![0, 255])), "{color:?} {depth:?}");
+        }
+    }
+
+    /// Colour is weighted with the sRGB luma coefficients, as `image`'s `to_luma8` did.
+    #[test]
+    fn colour_is_weighted_like_srgb_luma() {
+        let red_green = png_of(
+            png::ColorType::Rgb,
+            png::BitDepth::Eight,
+            false,
+            &[255, 0, 0, 0, 255, 0],
+        );
+        assert_eq!(decode_png(&red_green), Some((2, 1, vec![54, 182])));
+    }
+
+    #[test]
+    fn not_a_png_is_none() {
+        assert_eq!(decode_png(b"\x89PNG\r\n\x1a\n garbage"), None);
+        assert_eq!(decode_png(&[]), None);
+    }
 }

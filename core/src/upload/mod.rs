@@ -169,7 +169,9 @@ enum Replay {
 
 impl PlatformClient {
     /// A client for the platform at `base_url` (`https://receipts.example.com/`; `http://` is
-    /// accepted for loopback development platforms only).
+    /// accepted for loopback development platforms only). The host name must be ASCII: an
+    /// internationalised name is given as its A-label (`https://xn--bckerei-mller-bfb28a.de/`),
+    /// because the SDK carries no Unicode tables for IDNA (a `Config` error otherwise).
     pub fn new(base_url: &str, config: &ClientConfig) -> Result<Self, UploadError> {
         let base = Url::parse(base_url).map_err(|_| UploadError::Config {
             reason: "the platform URL is not a URL".into(),

@@ -213,6 +213,18 @@ async fn a_garbled_enrollment_answer_is_a_protocol_error() {
     ));
 }
 
+/// No IDNA tables in the SDK (`idna_adapter` in core/Cargo.toml): an internationalised host
+/// name is refused, its A-label works.
+#[test]
+fn an_internationalised_host_is_given_as_its_a_label() {
+    let config = ClientConfig::default();
+    assert!(PlatformClient::new("https://xn--bckerei-mller-bfb28a.de/", &config).is_ok());
+    assert!(matches!(
+        PlatformClient::new("https://bäckerei-müller.de/", &config),
+        Err(UploadError::Config { .. })
+    ));
+}
+
 #[test]
 fn plain_http_only_on_loopback() {
     let config = ClientConfig::default();

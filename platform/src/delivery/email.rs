@@ -14,6 +14,7 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
+use unicode_normalization::UnicodeNormalization;
 
 /// The Content-ID of the inline receipt image.
 pub(crate) const IMAGE_CID: &str = "receipt-image";
@@ -76,10 +77,9 @@ impl Smtp {
 
 /// Builds the MIME message.
 pub(crate) fn build(email: Email, from: &Mailbox) -> Result<Message, SendError> {
-    let to: Mailbox = email
-        .to
-        .parse()
-        .map_err(|_| SendError::Permanent("the e-mail address is not valid".to_owned()))?;
+    let to: Mailbox = ascii_domain(&email.to)
+        .and_then(|to| to.parse().ok())
+        .ok_or_else(|| SendError::Permanent("the e-mail address is not valid".to_owned()))?;
     let png_type = ContentType::parse("image/png").expect("image/png is a valid media type");
     let body = MultiPart::mixed()
         .multipart(
@@ -97,4 +97,67 @@ pub(crate) fn build(email: Email, from: &Mailbox) -> Result<Message, SendError> 
         .subject(email.subject)
         .multipart(body)
         .map_err(|_| SendError::Permanent("the message could not be built".to_owned()))
+}
+
+/// `address` with each non-ASCII label of its domain as its A-label (`xn--…`, RFC 5891), which
+/// every mail server accepts. lettre cannot do it: the workspace's `idna` has no Unicode tables
+/// (the `idna_adapter` pin in core/Cargo.toml keeps them out of the phone library, and
+/// Cargo.lock is one for all crates), so it refuses a non-ASCII domain the SDK accepted. The
+/// label is lower-cased and composed (NFC) first, as a keyboard may send it decomposed. The
+/// honest cost: this is the encoding of IDNA2008 without UTS 46's mapping of compatibility
+/// characters or its validity checks, so an exotic domain may get an A-label nobody registered
+/// and the message bounces instead of failing here. `None` when Punycode cannot encode a label.
+fn ascii_domain(address: &str) -> Option<String> {
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return Some(address.to_owned());
+    };
+    if domain.is_ascii() {
+        return Some(address.to_owned());
+    }
+    let labels = domain
+        .split('.')
+        .map(|label| {
+            if label.is_ascii() {
+                return Some(label.to_owned());
+            }
+            let label: String = label.to_lowercase().nfc().collect();
+            idna::punycode::encode_str(&label).map(|encoded| format!("xn--{encoded}"))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(format!("{local}@{}", labels.join(".")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email(to: &str) -> Email {
+        Email {
+            to: to.to_owned(),
+            subject: "Receipt".to_owned(),
+            plain: "text".to_owned(),
+            html: "<p>text</p>".to_owned(),
+            png: Vec::new(),
+            file_name: "receipt.png".to_owned(),
+        }
+    }
+
+    /// The SDK accepts `kunde@bäckerei-müller.de`; the message goes to the domain's A-label.
+    #[test]
+    fn an_internationalised_domain_is_sent_to_its_a_label() {
+        let from: Mailbox = "ereceipt <receipts@localhost>".parse().unwrap();
+        for to in [
+            "kunde@bäckerei-müller.de",
+            "kunde@ba\u{308}ckerei-mu\u{308}ller.de",
+        ] {
+            let message = build(email(to), &from).unwrap();
+            let formatted = String::from_utf8(message.formatted()).unwrap();
+            assert!(
+                formatted.contains("To: kunde@xn--bckerei-mller-bfb28a.de"),
+                "{to}: {formatted}"
+            );
+        }
+        assert!(build(email("kunde@example.com"), &from).is_ok());
+        assert!(build(email("not an address"), &from).is_err());
+    }
 }
