@@ -15,19 +15,22 @@
 //! Each batch's envelopes and images go into one pack object ([`crate::blobs`]), stored before
 //! the transaction that names it: one object write per batch instead of two per receipt.
 //!
-//! Each receipt gets a savepoint, so one that loses a race on its id (another upload of the
-//! same id, here or on another instance) is rolled back alone and reported as
-//! [`Inserted::Exists`]. Receipts are written in (merchant, terminal, counter) order: batches on
-//! several instances lock terminal rows in the same order and cannot deadlock on PostgreSQL,
-//! and consecutive receipts of one terminal in a batch find their predecessor already written
-//! instead of recording a gap and resolving it a statement later.
+//! Receipts are written in (merchant, terminal, counter) order, each terminal's run under one
+//! lock of its row: batches on several instances lock terminal rows in the same order and
+//! cannot deadlock on PostgreSQL, and consecutive receipts of one terminal in a batch find their
+//! predecessor already written instead of recording a gap and resolving it a statement later.
+//! A receipt that loses a race on its id (another upload of the same id, here or on another
+//! instance) is skipped by its insert (`ON CONFLICT DO NOTHING`), writes nothing else and is
+//! reported as [`Inserted::Exists`]. The batch's verification jobs are one statement. A
+//! receipt costs two statements (its row and its chain neighbours) when the chain is whole and
+//! no delivery is queued.
 //! Nothing waits here longer than one batch; a queued receipt that is never written (the
 //! process dies) was never acknowledged, and its terminal sends it again.
 
 use crate::blobs::{Blobs, Pack};
 use crate::chain;
 use crate::db::receipts::{self, ChainKey, NewReceipt};
-use crate::db::{self, Db, Tx, jobs, on_tx};
+use crate::db::{self, Db, Tx, jobs};
 use crate::error::PlatformError;
 use axum::body::Bytes;
 use ereceipt_core::record::ChainValue;
@@ -175,35 +178,43 @@ async fn write(db: &Db, batch: &[Pending]) -> Result<Vec<Inserted>, sqlx::Error>
     let now = db::now();
     let mut tx = db.begin().await?;
     let mut results = Vec::with_capacity(batch.len());
-    for pending in batch {
-        statement(&mut tx, "SAVEPOINT receipt").await?;
-        match write_one(&mut tx, &pending.receipt, now).await {
-            Ok(()) => {
-                statement(&mut tx, "RELEASE SAVEPOINT receipt").await?;
+    let mut created = Vec::with_capacity(batch.len());
+    let same_terminal = |a: &Pending, b: &Pending| {
+        (&a.receipt.merchant_id, &a.receipt.terminal_id)
+            == (&b.receipt.merchant_id, &b.receipt.terminal_id)
+    };
+    for group in batch.chunk_by(same_terminal) {
+        let (merchant_id, terminal_id) =
+            (&group[0].receipt.merchant_id, &group[0].receipt.terminal_id);
+        let count = i64::try_from(group.len()).unwrap_or(i64::MAX);
+        if !receipts::lock_terminal(&mut tx, merchant_id, terminal_id, count, now).await? {
+            return Err(sqlx::Error::RowNotFound);
+        }
+        let mut lost = 0;
+        for pending in group {
+            if write_one(&mut tx, &pending.receipt, now).await? {
                 results.push(Inserted::Created);
-            }
-            Err(e) if db::is_unique_violation(&e) => {
-                statement(&mut tx, "ROLLBACK TO SAVEPOINT receipt").await?;
-                statement(&mut tx, "RELEASE SAVEPOINT receipt").await?;
+                created.push(pending.receipt.receipt_id.as_str());
+            } else {
                 results.push(Inserted::Exists);
+                lost += 1;
             }
-            Err(e) => return Err(e),
+        }
+        if lost > 0 {
+            receipts::lock_terminal(&mut tx, merchant_id, terminal_id, -lost, now).await?;
         }
     }
+    jobs::enqueue_all(&mut tx, jobs::VERIFY, &created, now).await?;
     tx.commit().await?;
     Ok(results)
 }
 
-async fn statement(tx: &mut Tx, sql: &'static str) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(sql).execute(c).await.map(|_| ()))
-}
-
-/// The receipt row (after taking its terminal's lock), its chain findings and its job.
-async fn write_one(tx: &mut Tx, new: &NewReceipt, now: i64) -> Result<(), sqlx::Error> {
-    if !receipts::lock_terminal(tx, &new.merchant_id, &new.terminal_id, now).await? {
-        return Err(sqlx::Error::RowNotFound);
+/// The receipt row, its chain findings and its delivery, under its terminal's lock; `false`
+/// when a receipt with its id was stored first (here or on another instance).
+async fn write_one(tx: &mut Tx, new: &NewReceipt, now: i64) -> Result<bool, sqlx::Error> {
+    if !receipts::insert(tx, new, now).await? {
+        return Ok(false);
     }
-    receipts::insert(tx, new, now).await?;
     let genesis = ChainValue::genesis(&new.terminal_id).to_hex();
     let link = chain::Link {
         key: ChainKey {
@@ -221,5 +232,5 @@ async fn write_one(tx: &mut Tx, new: &NewReceipt, now: i64) -> Result<(), sqlx::
         crate::delivery::queue::insert(tx, &new.receipt_id, &new.merchant_id, delivery, now)
             .await?;
     }
-    jobs::enqueue(tx, jobs::VERIFY, &new.receipt_id, now).await
+    Ok(true)
 }

@@ -37,14 +37,30 @@ macro_rules! claim_sql {
 const CLAIM_SQLITE: &str = claim_sql!("");
 const CLAIM_POSTGRES: &str = claim_sql!(" FOR UPDATE SKIP LOCKED");
 
-pub(crate) async fn enqueue(
+/// Queues one job of `kind` per receipt in one statement.
+pub(crate) async fn enqueue_all(
     tx: &mut Tx,
     kind: &str,
-    receipt_id: &str,
+    receipt_ids: &[&str],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    const SQL: &str = "INSERT INTO jobs (kind, receipt_id, run_after) VALUES ($1, $2, $3)";
-    on_tx!(tx, c => sqlx::query(SQL).bind(kind).bind(receipt_id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    if receipt_ids.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from("INSERT INTO jobs (kind, receipt_id, run_after) VALUES ");
+    for n in 0..receipt_ids.len() {
+        if n > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("($1, ${}, $2)", n + 3));
+    }
+    on_tx!(tx, c => {
+        let mut query = sqlx::query(&sql).bind(kind).bind(now);
+        for id in receipt_ids {
+            query = query.bind(*id);
+        }
+        query.execute(c).await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 

@@ -85,27 +85,33 @@ pub(crate) const RECEIPT_COLUMNS: &str = "seq, receipt_id, merchant_id, terminal
     received_at, verification, verification_report";
 
 /// Takes the terminal's row lock (PostgreSQL) or the write lock (SQLite) for the rest of the
-/// transaction and counts the receipt; `false` when the terminal is unknown.
+/// transaction and counts `count` receipts; `false` when the terminal is unknown.
 pub(crate) async fn lock_terminal(
     tx: &mut Tx,
     merchant_id: &str,
     terminal_id: &str,
+    count: i64,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    const SQL: &str = "UPDATE terminals SET receipts = receipts + 1, last_receipt_at = $3 \
+    const SQL: &str = "UPDATE terminals SET receipts = receipts + $3, last_receipt_at = $4 \
                        WHERE merchant_id = $1 AND terminal_id = $2";
     let done = on_tx!(tx, c => sqlx::query(SQL)
-        .bind(merchant_id).bind(terminal_id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+        .bind(merchant_id).bind(terminal_id).bind(count).bind(now)
+        .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(done == 1)
 }
 
-pub(crate) async fn insert(tx: &mut Tx, r: &NewReceipt, now: i64) -> Result<(), sqlx::Error> {
+/// Inserts the receipt's row; `false` (and nothing written) when a receipt with its id is
+/// stored already. On PostgreSQL an uncommitted insert of the same id by another transaction
+/// is waited for.
+pub(crate) async fn insert(tx: &mut Tx, r: &NewReceipt, now: i64) -> Result<bool, sqlx::Error> {
     const SQL: &str = "INSERT INTO receipts (receipt_id, merchant_id, terminal_id, counter, \
         previous, content_hash, envelope_sha256, envelope_key, image_key, key_id, \
         certificate_fingerprint, signed, kind, trace_number, amount, currency, local_time, \
         local_date, record, delivery_kind, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-        $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)";
-    on_tx!(tx, c => sqlx::query(SQL)
+        $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+        ON CONFLICT (receipt_id) DO NOTHING";
+    let inserted = on_tx!(tx, c => sqlx::query(SQL)
         .bind(&r.receipt_id).bind(&r.merchant_id).bind(&r.terminal_id).bind(r.counter)
         .bind(&r.previous).bind(&r.content_hash).bind(&r.envelope_sha256).bind(&r.envelope_key)
         .bind(&r.image_key).bind(&r.key_id).bind(&r.certificate_fingerprint).bind(r.signed)
@@ -113,7 +119,7 @@ pub(crate) async fn insert(tx: &mut Tx, r: &NewReceipt, now: i64) -> Result<(), 
         .bind(&r.local_time).bind(&r.local_date).bind(&r.record).bind(&r.delivery_kind)
         .bind(now)
         .execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(())
+    Ok(inserted == 1)
 }
 
 /// The content identity of a stored receipt, by id (of any merchant).
@@ -185,6 +191,11 @@ pub(crate) async fn search(
 
 /// The other receipts of a terminal at counters `counter - 1 ..= counter + 1` or claiming
 /// the same `previous` link: everything a new link is compared with, in one query.
+///
+/// Written as a union of two index searches (`receipts_chain`, `receipts_previous`): with the
+/// two conditions joined by `OR`, SQLite searched only the (merchant, terminal) prefix of one
+/// index and read every receipt of the terminal, so each stored receipt cost more than the one
+/// before.
 pub(crate) async fn neighbours(
     tx: &mut Tx,
     key: &ChainKey<'_>,
@@ -193,7 +204,11 @@ pub(crate) async fn neighbours(
 ) -> Result<Vec<LinkRow>, sqlx::Error> {
     const SQL: &str = "SELECT receipt_id, counter, previous, content_hash FROM receipts \
                        WHERE merchant_id = $1 AND terminal_id = $2 AND receipt_id <> $3 \
-                       AND (counter BETWEEN $4 - 1 AND $4 + 1 OR previous = $5)";
+                       AND counter BETWEEN $4 - 1 AND $4 + 1 \
+                       UNION \
+                       SELECT receipt_id, counter, previous, content_hash FROM receipts \
+                       WHERE merchant_id = $1 AND terminal_id = $2 AND receipt_id <> $3 \
+                       AND previous = $5";
     on_tx!(tx, c => sqlx::query_as(SQL)
         .bind(key.merchant_id).bind(key.terminal_id).bind(key.receipt_id).bind(counter)
         .bind(previous).fetch_all(c).await)

@@ -50,6 +50,7 @@ async fn two_instances_share_one_postgres() {
     let terminals = h.get("/v1/merchant/terminals", &key).await.json();
     for t in terminals["terminals"].as_array().unwrap() {
         assert_eq!(t["open_findings"], 0, "no false gaps: {t}");
+        assert_eq!(t["receipts"], 6, "each receipt counted once: {t}");
     }
 
     let (a, b) = tokio::join!(
