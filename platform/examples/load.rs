@@ -3,7 +3,8 @@
 //!
 //! ```sh
 //! cargo run --release -p ereceipt-platform --example load -- \
-//!     [--receipts 3000] [--concurrency 16] [--terminals 8] [--rounds 5] [--postgres postgres://…]
+//!     [--receipts 3000] [--concurrency 16] [--terminals 8] [--rounds 5] [--rate-per-minute 0] \
+//!     [--postgres postgres://…]
 //! ```
 //!
 //! For each backend (SQLite always; PostgreSQL when `--postgres` or `ERECEIPT_TEST_POSTGRES`
@@ -21,6 +22,10 @@
 //! the floors and throughputs. The workers (verification, delivery) start after the last round,
 //! so that they take nothing from a floor measurement; the time they take to verify the
 //! backlog is the last column.
+//!
+//! A few terminals send far more than any real one, so the per-terminal upload limit is off
+//! (`--rate-per-minute 0`); give it a limit none of them reaches (say 10000000) to measure
+//! what counting every upload in the database costs.
 
 #![allow(
     clippy::print_stdout,
@@ -53,6 +58,7 @@ struct Args {
     concurrency: usize,
     terminals: usize,
     rounds: usize,
+    rate_per_minute: u32,
     postgres: Option<String>,
 }
 
@@ -62,6 +68,7 @@ fn args() -> Args {
         concurrency: 16,
         terminals: 8,
         rounds: 5,
+        rate_per_minute: 0,
         postgres: std::env::var("ERECEIPT_TEST_POSTGRES")
             .ok()
             .filter(|url| !url.is_empty()),
@@ -74,6 +81,7 @@ fn args() -> Args {
             "--concurrency" => args.concurrency = value.parse().unwrap(),
             "--terminals" => args.terminals = value.parse().unwrap(),
             "--rounds" => args.rounds = value.parse::<usize>().unwrap().max(1),
+            "--rate-per-minute" => args.rate_per_minute = value.parse().unwrap(),
             "--postgres" => args.postgres = Some(value),
             other => panic!("unknown flag {other}"),
         }
@@ -208,7 +216,7 @@ async fn run_backend(args: &Args, postgres_admin: Option<&str>) -> Run {
     let config = Config {
         database,
         limits: Limits {
-            rate_per_minute: 0,
+            rate_per_minute: args.rate_per_minute,
             ..Limits::default()
         },
         listen: "127.0.0.1:0".parse().unwrap(),

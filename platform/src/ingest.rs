@@ -6,12 +6,13 @@
 //! 3. an identical resend (same envelope bytes) is answered 200 before any RSA work;
 //! 4. the key id (400 `unknown_key`), then opening: aws-lc's constant-time RSA-OAEP unwraps the
 //!    content key and `ereceipt_core::seal::open_with` does the rest (400 `undecryptable`);
-//! 5. the record, its binding to the certificate, the certificate's chain to the platform CA,
-//!    the certificate being one the platform issued and has not revoked, and the ES256
-//!    signature (an unsigned receipt is stored, marked unsigned: the RKSV rule);
+//! 5. the record, its binding to the certificate, the certificate's chain to the platform CA
+//!    and the ES256 signature (an unsigned receipt is stored, marked unsigned: the RKSV rule);
 //! 6. the receipt writer: the envelope and image into the batch's pack object, then one
-//!    transaction per batch with each receipt's row, chain findings, delivery and verification
-//!    job ([`crate::writer`]).
+//!    transaction per batch that checks each certificate is one the platform issued to the
+//!    terminal and has not revoked (400 `unknown_certificate`, 403 `certificate_revoked`) and
+//!    writes each receipt's row, chain findings, delivery and verification job
+//!    ([`crate::writer`]).
 //!
 //! **Duplicates.** A receipt's content identity is its chain value,
 //! SHA-256(record ‖ signature): what the terminal signed. The same id with the same identity is
@@ -19,11 +20,11 @@
 //! the same id with another identity is a conflict (409). The first stored envelope is kept.
 
 use crate::db::receipts::{self, NewReceipt};
-use crate::db::{self, merchants, rate};
+use crate::db::{self, rate};
 use crate::error::{ApiError, PlatformError};
 use crate::secret::sha256_hex;
 use crate::state::AppState;
-use crate::writer::Inserted;
+use crate::writer::{Inserted, Refusal};
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use ereceipt_core::identity::{TerminalCertificate, verify_es256};
@@ -85,7 +86,6 @@ pub(crate) async fn ingest(
     if let Some(existing) = existing {
         return same_content(&existing.content_hash, &opened.content_hash);
     }
-    check_issued(state, &opened).await?;
     store(state, opened, envelope, envelope_sha256).await
 }
 
@@ -168,29 +168,20 @@ fn open_and_check(state: &AppState, key_id: &str, envelope: &[u8]) -> Result<Ope
     })
 }
 
-/// The certificate must be one the platform issued (its exact bytes) and not revoked.
-async fn check_issued(state: &AppState, opened: &Opened) -> Result<(), ApiError> {
-    let fingerprint = ereceipt_core::record::hex(&opened.leaf.fingerprint());
-    let row = merchants::certificate(state.db().read(), &fingerprint)
-        .await?
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "unknown_certificate",
-                "the terminal certificate was not issued by this platform",
-            )
-        })?;
-    if row.merchant_id != opened.leaf.merchant_id() || row.terminal_id != opened.leaf.terminal_id()
-    {
-        return Err(untrusted());
-    }
-    if row.revoked_at.is_some() {
-        return Err(ApiError::new(
+/// The answer to a receipt the writer refused.
+fn refused(refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::UnknownCertificate => ApiError::bad_request(
+            "unknown_certificate",
+            "the terminal certificate was not issued by this platform",
+        ),
+        Refusal::OtherTerminal => untrusted(),
+        Refusal::Revoked => ApiError::new(
             StatusCode::FORBIDDEN,
             "certificate_revoked",
             "the terminal's certificate has been revoked",
-        ));
+        ),
     }
-    Ok(())
 }
 
 async fn store(
@@ -216,6 +207,7 @@ async fn store(
                 .ok_or_else(|| PlatformError::config("a stored receipt vanished"))?;
             same_content(&stored.content_hash, &new.content_hash)
         }
+        Inserted::Refused(refusal) => Err(refused(refusal)),
     }
 }
 

@@ -30,7 +30,7 @@
 use crate::blobs::{Blobs, Pack};
 use crate::chain;
 use crate::db::receipts::{self, ChainKey, NewReceipt};
-use crate::db::{self, Db, Tx, jobs};
+use crate::db::{self, Db, Tx, jobs, merchants};
 use crate::error::PlatformError;
 use axum::body::Bytes;
 use ereceipt_core::record::ChainValue;
@@ -54,6 +54,21 @@ pub(crate) enum Inserted {
     Created,
     /// A receipt with this id was stored first; compare contents.
     Exists,
+    /// Nothing was written: the receipt's certificate may not store receipts.
+    Refused(Refusal),
+}
+
+/// Why the writer refused a receipt. The certificate is checked in the batch's transaction,
+/// after the terminal's lock, so a revocation committed before the receipt's batch refuses it
+/// (also when the certificate is in [`crate::verified`]'s cache).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The platform never issued this certificate (its exact bytes).
+    UnknownCertificate,
+    /// It was issued, to another terminal or merchant.
+    OtherTerminal,
+    /// It has been revoked.
+    Revoked,
 }
 
 struct Pending {
@@ -86,7 +101,7 @@ impl Writer {
     }
 
     /// Stores a receipt's envelope and image and writes its row with its chain findings,
-    /// delivery and verification job.
+    /// delivery and verification job, if its certificate may store receipts.
     pub(crate) async fn insert(
         &self,
         receipt: NewReceipt,
@@ -188,25 +203,64 @@ async fn write(db: &Db, batch: &[Pending]) -> Result<Vec<Inserted>, sqlx::Error>
             (&group[0].receipt.merchant_id, &group[0].receipt.terminal_id);
         let count = i64::try_from(group.len()).unwrap_or(i64::MAX);
         if !receipts::lock_terminal(&mut tx, merchant_id, terminal_id, count, now).await? {
-            return Err(sqlx::Error::RowNotFound);
+            results.extend(
+                group
+                    .iter()
+                    .map(|_| Inserted::Refused(Refusal::UnknownCertificate)),
+            );
+            continue;
         }
-        let mut lost = 0;
+        // Usually one certificate per terminal; looked up once per batch.
+        let mut certificates: Vec<(&str, Result<(), Refusal>)> = Vec::new();
+        let mut not_stored = 0;
         for pending in group {
-            if write_one(&mut tx, &pending.receipt, now).await? {
-                results.push(Inserted::Created);
-                created.push(pending.receipt.receipt_id.as_str());
-            } else {
-                results.push(Inserted::Exists);
-                lost += 1;
+            let receipt = &pending.receipt;
+            let fingerprint = receipt.certificate_fingerprint.as_str();
+            let issued = match certificates.iter().find(|(f, _)| *f == fingerprint) {
+                Some((_, issued)) => *issued,
+                None => {
+                    let issued = may_store(&mut tx, receipt).await?;
+                    certificates.push((fingerprint, issued));
+                    issued
+                }
+            };
+            let result = match issued {
+                Err(refusal) => Inserted::Refused(refusal),
+                Ok(()) if write_one(&mut tx, receipt, now).await? => {
+                    created.push(receipt.receipt_id.as_str());
+                    Inserted::Created
+                }
+                Ok(()) => Inserted::Exists,
+            };
+            if result != Inserted::Created {
+                not_stored += 1;
             }
+            results.push(result);
         }
-        if lost > 0 {
-            receipts::lock_terminal(&mut tx, merchant_id, terminal_id, -lost, now).await?;
+        if not_stored > 0 {
+            receipts::lock_terminal(&mut tx, merchant_id, terminal_id, -not_stored, now).await?;
         }
     }
     jobs::enqueue_all(&mut tx, jobs::VERIFY, &created, now).await?;
     tx.commit().await?;
     Ok(results)
+}
+
+/// Whether the receipt's certificate is one the platform issued to its terminal and has not
+/// revoked.
+async fn may_store(tx: &mut Tx, receipt: &NewReceipt) -> Result<Result<(), Refusal>, sqlx::Error> {
+    let Some(row) = merchants::issued(tx, &receipt.certificate_fingerprint).await? else {
+        return Ok(Err(Refusal::UnknownCertificate));
+    };
+    Ok(
+        if row.merchant_id != receipt.merchant_id || row.terminal_id != receipt.terminal_id {
+            Err(Refusal::OtherTerminal)
+        } else if row.revoked_at.is_some() {
+            Err(Refusal::Revoked)
+        } else {
+            Ok(())
+        },
+    )
 }
 
 /// The receipt row, its chain findings and its delivery, under its terminal's lock; `false`

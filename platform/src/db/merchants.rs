@@ -9,12 +9,17 @@ pub(crate) struct MerchantRow {
     pub(crate) name: String,
 }
 
-/// A certificate the platform issued.
+/// A certificate the platform issued (PEM).
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub(crate) struct CertificateRow {
+    pub(crate) certificate: String,
+}
+
+/// Whom a certificate was issued to, and whether it is revoked.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub(crate) struct IssuedRow {
     pub(crate) merchant_id: String,
     pub(crate) terminal_id: String,
-    pub(crate) certificate: String,
     pub(crate) revoked_at: Option<i64>,
 }
 
@@ -158,13 +163,16 @@ pub(crate) async fn insert_certificate(
     Ok(())
 }
 
-pub(crate) async fn certificate(
-    pool: &Pool,
+/// Whom a certificate was issued to and whether it is revoked, inside a write transaction (the
+/// receipt writer checks it under the terminal's lock, so a revocation committed before the
+/// receipt refuses it).
+pub(crate) async fn issued(
+    tx: &mut Tx,
     fingerprint: &str,
-) -> Result<Option<CertificateRow>, sqlx::Error> {
-    const SQL: &str = "SELECT merchant_id, terminal_id, certificate, revoked_at \
-                       FROM certificates WHERE fingerprint = $1";
-    on_pool!(pool, p => sqlx::query_as(SQL).bind(fingerprint).fetch_optional(p).await)
+) -> Result<Option<IssuedRow>, sqlx::Error> {
+    const SQL: &str = "SELECT merchant_id, terminal_id, revoked_at FROM certificates \
+                       WHERE fingerprint = $1";
+    on_tx!(tx, c => sqlx::query_as(SQL).bind(fingerprint).fetch_optional(c).await)
 }
 
 /// The certificates issued to terminals with this id (of any merchant), newest first.
@@ -172,8 +180,8 @@ pub(crate) async fn certificates_of_terminal(
     pool: &Pool,
     terminal_id: &str,
 ) -> Result<Vec<CertificateRow>, sqlx::Error> {
-    const SQL: &str = "SELECT merchant_id, terminal_id, certificate, revoked_at \
-                       FROM certificates WHERE terminal_id = $1 ORDER BY issued_at DESC LIMIT 50";
+    const SQL: &str = "SELECT certificate FROM certificates WHERE terminal_id = $1 \
+                       ORDER BY issued_at DESC LIMIT 50";
     on_pool!(pool, p => sqlx::query_as(SQL).bind(terminal_id).fetch_all(p).await)
 }
 

@@ -163,6 +163,8 @@ async fn upload_statuses(h: &Harness, t: &mut Terminal) -> Sealed {
         (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
     );
 
+    // Revoked before its first upload, and revoked after one (its certificate is then in the
+    // verified-certificate cache): refused at once either way.
     let mut revoked = Terminal::enroll(h, M1, "SH000002").await;
     admin::revoke_terminal(h.state.db(), M1, "SH000002")
         .await
@@ -173,6 +175,44 @@ async fn upload_statuses(h: &Harness, t: &mut Terminal) -> Sealed {
         (answer.status, answer.code().as_str()),
         (StatusCode::FORBIDDEN, "certificate_revoked")
     );
+    let mut later = Terminal::enroll(h, M1, "SH000003").await;
+    let first = later.issue();
+    assert_eq!(
+        h.put(&first.id, first.envelope).await.status,
+        StatusCode::CREATED
+    );
+    admin::revoke_terminal(h.state.db(), M1, "SH000003")
+        .await
+        .unwrap();
+    let second = later.issue();
+    let answer = h.put(&second.id, second.envelope).await;
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (StatusCode::FORBIDDEN, "certificate_revoked")
+    );
+    // A certificate chained to the platform CA but not (or no longer) on record, and one on
+    // record for another terminal.
+    for (terminal, sql, code) in [
+        (
+            "SH000004",
+            "DELETE FROM certificates WHERE terminal_id = 'SH000004'",
+            "unknown_certificate",
+        ),
+        (
+            "SH000005",
+            "UPDATE certificates SET terminal_id = 'SH000002' WHERE terminal_id = 'SH000005'",
+            "untrusted_certificate",
+        ),
+    ] {
+        let mut t = Terminal::enroll(h, M1, terminal).await;
+        h.site.execute(sql).await;
+        let r = t.issue();
+        let answer = h.put(&r.id, r.envelope).await;
+        assert_eq!(
+            (answer.status, answer.code().as_str()),
+            (StatusCode::BAD_REQUEST, code)
+        );
+    }
     assert_eq!(h.put(&b.id, b.envelope).await.status, StatusCode::CREATED);
     a
 }

@@ -178,6 +178,21 @@ impl Site {
         }
     }
 
+    /// Runs one statement on the site's database behind the platform's back, for a state no
+    /// API produces.
+    pub async fn execute(&self, sql: &str) {
+        use sqlx::Connection;
+        if self.database.starts_with("postgres") {
+            let mut c = sqlx::PgConnection::connect(&self.database).await.unwrap();
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&self.database)
+                .await
+                .unwrap();
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        }
+    }
+
     /// An instance on this site.
     pub async fn instance(&self, limits: Limits) -> AppState {
         AppState::open(&self.config(limits)).await.unwrap()
