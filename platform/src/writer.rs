@@ -210,7 +210,7 @@ async fn write(db: &Db, batch: &[Pending]) -> Result<Vec<Inserted>, sqlx::Error>
             );
             continue;
         }
-        // Usually one certificate per terminal; looked up once per batch.
+        // Usually one certificate per terminal: looked up once per run.
         let mut certificates: Vec<(&str, Result<(), Refusal>)> = Vec::new();
         let mut not_stored = 0;
         for pending in group {
