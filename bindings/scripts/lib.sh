@@ -52,6 +52,18 @@ generate_into() {
 # nothing: Apple's linker deduplicates by default when the app is linked.
 PHONE_ICF_FLAGS="-C link-arg=-Wl,--icf=all"
 
+# C code in the phone builds (the bundled SQLite, ring's C parts) without unwind tables. No
+# Rust panic unwinds through a C frame: the outbox registers no SQLite callbacks (rusqlite
+# catches panics in those it has) and ring's C calls no Rust. So the tables would only serve
+# debuggers and crash reporters walking a stack through SQLite or ring frames; the crashing
+# frame itself is still reported. 92,352 bytes less (docs/BINDINGS.md). iOS keeps the default.
+# PHONE_C_UNWIND_TABLES=1 keeps the tables. Usage: phone_c_flags TARGET_TRIPLE
+phone_c_flags() {
+  [[ "${PHONE_C_UNWIND_TABLES:-}" == 1 ]] && return 0
+  local var="CFLAGS_${1//-/_}"
+  export "$var=${!var:-} -fno-asynchronous-unwind-tables -fno-unwind-tables"
+}
+
 # The bundled SQLite as the phone builds compile it (Android; iOS links the system SQLite):
 # libsqlite3-sys's extensions the outbox never uses undefined (full-text search, R-tree, dbstat,
 # soundex, column metadata, stat4, extension loading), and parts of SQLite omitted (JSON,
