@@ -193,56 +193,60 @@ async fn write(db: &Db, batch: &[Pending]) -> Result<Vec<Inserted>, sqlx::Error>
     let now = db::now();
     let mut tx = db.begin().await?;
     let mut results = Vec::with_capacity(batch.len());
-    let mut created = Vec::with_capacity(batch.len());
     let same_terminal = |a: &Pending, b: &Pending| {
         (&a.receipt.merchant_id, &a.receipt.terminal_id)
             == (&b.receipt.merchant_id, &b.receipt.terminal_id)
     };
-    for group in batch.chunk_by(same_terminal) {
-        let (merchant_id, terminal_id) =
-            (&group[0].receipt.merchant_id, &group[0].receipt.terminal_id);
-        let count = i64::try_from(group.len()).unwrap_or(i64::MAX);
-        if !receipts::lock_terminal(&mut tx, merchant_id, terminal_id, count, now).await? {
-            results.extend(
-                group
-                    .iter()
-                    .map(|_| Inserted::Refused(Refusal::UnknownCertificate)),
-            );
-            continue;
-        }
-        // Usually one certificate per terminal: looked up once per run.
-        let mut certificates: Vec<(&str, Result<(), Refusal>)> = Vec::new();
-        let mut not_stored = 0;
-        for pending in group {
-            let receipt = &pending.receipt;
-            let fingerprint = receipt.certificate_fingerprint.as_str();
-            let issued = match certificates.iter().find(|(f, _)| *f == fingerprint) {
-                Some((_, issued)) => *issued,
-                None => {
-                    let issued = may_store(&mut tx, receipt).await?;
-                    certificates.push((fingerprint, issued));
-                    issued
-                }
-            };
-            let result = match issued {
-                Err(refusal) => Inserted::Refused(refusal),
-                Ok(()) if write_one(&mut tx, receipt, now).await? => {
-                    created.push(receipt.receipt_id.as_str());
-                    Inserted::Created
-                }
-                Ok(()) => Inserted::Exists,
-            };
-            if result != Inserted::Created {
-                not_stored += 1;
-            }
-            results.push(result);
-        }
-        if not_stored > 0 {
-            receipts::lock_terminal(&mut tx, merchant_id, terminal_id, -not_stored, now).await?;
-        }
+    for run in batch.chunk_by(same_terminal) {
+        results.extend(write_run(&mut tx, run, now).await?);
     }
+    let created: Vec<&str> = batch
+        .iter()
+        .zip(&results)
+        .filter(|(_, result)| **result == Inserted::Created)
+        .map(|(pending, _)| pending.receipt.receipt_id.as_str())
+        .collect();
     jobs::enqueue_all(&mut tx, jobs::VERIFY, &created, now).await?;
     tx.commit().await?;
+    Ok(results)
+}
+
+/// One terminal's receipts of a batch, under one lock of its row. The lock counts them all;
+/// those not stored are taken off the count again.
+async fn write_run(tx: &mut Tx, run: &[Pending], now: i64) -> Result<Vec<Inserted>, sqlx::Error> {
+    let (merchant_id, terminal_id) = (&run[0].receipt.merchant_id, &run[0].receipt.terminal_id);
+    let count = i64::try_from(run.len()).unwrap_or(i64::MAX);
+    if !receipts::lock_terminal(tx, merchant_id, terminal_id, count, now).await? {
+        return Ok(vec![
+            Inserted::Refused(Refusal::UnknownCertificate);
+            run.len()
+        ]);
+    }
+    // Usually one certificate per terminal: looked up once per run.
+    let mut certificates: Vec<(&str, Result<(), Refusal>)> = Vec::new();
+    let mut results = Vec::with_capacity(run.len());
+    for pending in run {
+        let receipt = &pending.receipt;
+        let fingerprint = receipt.certificate_fingerprint.as_str();
+        let issued = match certificates.iter().find(|(f, _)| *f == fingerprint) {
+            Some((_, issued)) => *issued,
+            None => {
+                let issued = may_store(tx, receipt).await?;
+                certificates.push((fingerprint, issued));
+                issued
+            }
+        };
+        results.push(match issued {
+            Err(refusal) => Inserted::Refused(refusal),
+            Ok(()) if write_one(tx, receipt, now).await? => Inserted::Created,
+            Ok(()) => Inserted::Exists,
+        });
+    }
+    let not_stored = results.iter().filter(|r| **r != Inserted::Created).count();
+    if not_stored > 0 {
+        let not_stored = i64::try_from(not_stored).unwrap_or(i64::MAX);
+        receipts::lock_terminal(tx, merchant_id, terminal_id, -not_stored, now).await?;
+    }
     Ok(results)
 }
 

@@ -169,11 +169,9 @@ async fn upload_statuses(h: &Harness, t: &mut Terminal) -> Sealed {
     admin::revoke_terminal(h.state.db(), M1, "SH000002")
         .await
         .unwrap();
-    let r = revoked.issue();
-    let answer = h.put(&r.id, r.envelope).await;
     assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (StatusCode::FORBIDDEN, "certificate_revoked")
+        upload_next(h, &mut revoked).await,
+        (StatusCode::FORBIDDEN, "certificate_revoked".to_owned())
     );
     let mut later = Terminal::enroll(h, M1, "SH000003").await;
     let first = later.issue();
@@ -184,11 +182,9 @@ async fn upload_statuses(h: &Harness, t: &mut Terminal) -> Sealed {
     admin::revoke_terminal(h.state.db(), M1, "SH000003")
         .await
         .unwrap();
-    let second = later.issue();
-    let answer = h.put(&second.id, second.envelope).await;
     assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (StatusCode::FORBIDDEN, "certificate_revoked")
+        upload_next(h, &mut later).await,
+        (StatusCode::FORBIDDEN, "certificate_revoked".to_owned())
     );
     // A certificate chained to the platform CA but not (or no longer) on record, and one on
     // record for another terminal.
@@ -206,15 +202,20 @@ async fn upload_statuses(h: &Harness, t: &mut Terminal) -> Sealed {
     ] {
         let mut t = Terminal::enroll(h, M1, terminal).await;
         h.site.execute(sql).await;
-        let r = t.issue();
-        let answer = h.put(&r.id, r.envelope).await;
         assert_eq!(
-            (answer.status, answer.code().as_str()),
-            (StatusCode::BAD_REQUEST, code)
+            upload_next(h, &mut t).await,
+            (StatusCode::BAD_REQUEST, code.to_owned())
         );
     }
     assert_eq!(h.put(&b.id, b.envelope).await.status, StatusCode::CREATED);
     a
+}
+
+/// Issues the terminal's next receipt, uploads it and returns the status and error code.
+async fn upload_next(h: &Harness, terminal: &mut Terminal) -> (StatusCode, String) {
+    let r = terminal.issue();
+    let answer = h.put(&r.id, r.envelope).await;
+    (answer.status, answer.code())
 }
 
 async fn merchant_statuses(h: &Harness, key: &str, stored: &Sealed) {
