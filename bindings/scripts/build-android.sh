@@ -47,7 +47,6 @@ MIN_SDK=24
 # 170 KB to a few KB (measured with the host linker's equivalent, docs/BINDINGS.md).
 # Identical code folding as well (PHONE_ICF_FLAGS, lib.sh).
 LINK_FLAGS="-C link-arg=-Wl,-z,max-page-size=16384 -C link-arg=-Wl,--pack-dyn-relocs=android $PHONE_ICF_FLAGS"
-export LIBSQLITE3_FLAGS="${LIBSQLITE3_FLAGS:-$PHONE_SQLITE_FLAGS}"
 # C code without unwind tables (lib.sh; cargo-ndk adds its --target to these CFLAGS_<triple>).
 for triple in aarch64-linux-android armv7-linux-androideabi x86_64-linux-android; do
   phone_c_flags "$triple"

@@ -52,27 +52,13 @@ generate_into() {
 # nothing: Apple's linker deduplicates by default when the app is linked.
 PHONE_ICF_FLAGS="-C link-arg=-Wl,--icf=all"
 
-# C code in the phone builds (the bundled SQLite, ring's C parts) without unwind tables. No
-# Rust panic unwinds through a C frame: the outbox registers no SQLite callbacks (rusqlite
-# catches panics in those it has) and ring's C calls no Rust. So the tables would only serve
-# debuggers and crash reporters walking a stack through SQLite or ring frames; the crashing
-# frame itself is still reported. 92,352 bytes less (docs/BINDINGS.md). iOS keeps the default.
+# C code in the phone builds (ring's C and assembly parts, the only C left) without unwind
+# tables. No Rust panic unwinds through a C frame: ring's C calls no Rust. So the tables would
+# only serve debuggers and crash reporters walking a stack through ring's frames; the crashing
+# frame itself is still reported. iOS keeps the default.
 # PHONE_C_UNWIND_TABLES=1 keeps the tables. Usage: phone_c_flags TARGET_TRIPLE
 phone_c_flags() {
   [[ "${PHONE_C_UNWIND_TABLES:-}" == 1 ]] && return 0
   local var="CFLAGS_${1//-/_}"
   export "$var=${!var:-} -fno-asynchronous-unwind-tables -fno-unwind-tables"
 }
-
-# The bundled SQLite as the phone builds compile it (Android; iOS links the system SQLite):
-# libsqlite3-sys's extensions the outbox never uses undefined (full-text search, R-tree, dbstat,
-# soundex, column metadata, stat4, extension loading), and parts of SQLite omitted (JSON,
-# deprecated APIs, shared cache, progress callbacks, the authorizer, sqlite3_complete and
-# sqlite3_get_table): about 300 KB less. The outbox tests pass with these flags
-# (docs/BINDINGS.md). Set LIBSQLITE3_FLAGS yourself to override.
-PHONE_SQLITE_FLAGS="-USQLITE_ENABLE_COLUMN_METADATA -USQLITE_ENABLE_DBSTAT_VTAB -USQLITE_ENABLE_FTS3 \
--USQLITE_ENABLE_FTS3_PARENTHESIS -USQLITE_ENABLE_FTS5 -USQLITE_ENABLE_JSON1 \
--USQLITE_ENABLE_LOAD_EXTENSION -USQLITE_ENABLE_RTREE -USQLITE_ENABLE_STAT4 -USQLITE_SOUNDEX \
--DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_OMIT_JSON -DSQLITE_OMIT_DEPRECATED -DSQLITE_OMIT_SHARED_CACHE \
--DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_OMIT_AUTHORIZATION -DSQLITE_OMIT_COMPLETE \
--DSQLITE_OMIT_GET_TABLE -DSQLITE_OMIT_TCL_VARIABLE -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_DQS=0"

@@ -339,13 +339,13 @@ mod tests {
     #[test]
     fn io_errors_keep_the_file_name_only() {
         let e = EReceiptError::from(TerminalError::Io {
-            file: "/data/user/0/com.shop/files/ana/outbox.sqlite".into(),
+            file: "/data/user/0/com.shop/files/ana/terminal.pem".into(),
             reason: "disk full".into(),
         });
         assert_eq!(
             e,
             EReceiptError::Storage {
-                reason: "outbox.sqlite: disk full".into()
+                reason: "terminal.pem: disk full".into()
             }
         );
     }

@@ -35,6 +35,7 @@
 //! # Ok::<(), ereceipt_core::Error>(())
 //! ```
 
+mod durable;
 pub mod identity;
 pub mod money;
 pub mod outbox;

@@ -1,18 +1,21 @@
 //! The offline outbox: sealed receipts wait here, on the device, until the platform has them.
 //!
 //! Source B of the mission: a terminal keeps issuing while the network is down, keeps what it
-//! issued safe, and uploads by itself when the link is back. The outbox is one SQLite database
-//! (WAL journal, `synchronous = FULL`) in a directory the app chooses, holding:
+//! issued safe, and uploads by itself when the link is back. The outbox is a directory of files
+//! (`outbox/` in the terminal directory; the layout is in `core/src/outbox/store.rs` and
+//! `docs/adr/0003-outbox.md`) holding:
 //!
 //! - the terminal's chain state (the last counter and the next chain value), and
-//! - the queue of sealed envelopes, keyed by counter, plus the dead letters.
+//! - the queue of sealed envelopes, a file per receipt named by its counter, plus the dead
+//!   letters.
 //!
-//! Issuing a receipt is one transaction: the envelope goes in and the chain state moves on
-//! together ([`Outbox::enqueue`]), after checking that the state is still the one the receipt
-//! was built on. A crash or power loss at any instant leaves either both or neither, so no
-//! receipt is lost, none is half-written, and no counter is ever used twice. Only sealed
-//! envelopes are stored: the device cannot read them back, and no personal data is in clear on
-//! its disk.
+//! Issuing a receipt is one atomic step: the receipt file, which carries the chain state after
+//! it, is written aside, fsync'd and renamed into the queue ([`Outbox::enqueue`]), after
+//! checking under the outbox's lock that the state is still the one the receipt was built on.
+//! A crash or power loss at any instant leaves either the receipt with its new state or
+//! neither, so no receipt is lost, none is half-written, and no counter is ever used twice.
+//! Only sealed envelopes are stored: the device cannot read them back, and no personal data is
+//! in clear on its disk.
 //!
 //! [`Outbox::flush`] uploads in counter order and deletes each receipt once the platform has it.
 //! A crash between the upload and the delete only means the receipt is sent again, and the
@@ -25,57 +28,23 @@
 //! with backoff while the platform is unreachable.
 
 mod auto;
+mod store;
 
 pub use auto::{AutoFlush, AutoFlushPolicy};
 
-use crate::record::{ChainState, ChainValue, ReceiptId};
+use crate::record::{ChainState, ReceiptId};
 use crate::upload::{PlatformClient, PutOutcome, UploadError};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
+use store::{Queue, Store, Why};
 
-/// The outbox's file name inside its directory.
-pub const FILE_NAME: &str = "outbox.sqlite";
+pub use store::{DIR_NAME, LEGACY_FILE};
 
-const SCHEMA_VERSION: i32 = 1;
-
-/// Delivered receipts deleted in one transaction during a flush.
+/// Delivered receipts deleted together (one fsync of the queue directory) during a flush.
 const DELETE_BATCH: usize = 64;
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS chain_state (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    counter INTEGER NOT NULL CHECK (counter >= 0),
-    next_previous BLOB NOT NULL CHECK (length(next_previous) = 32)
-);
-CREATE TABLE IF NOT EXISTS pending (
-    counter INTEGER PRIMARY KEY,
-    receipt_id BLOB NOT NULL UNIQUE CHECK (length(receipt_id) = 16),
-    envelope BLOB NOT NULL,
-    queued_at INTEGER NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS dead (
-    counter INTEGER PRIMARY KEY,
-    receipt_id BLOB NOT NULL UNIQUE CHECK (length(receipt_id) = 16),
-    envelope BLOB NOT NULL,
-    queued_at INTEGER NOT NULL,
-    failed_at INTEGER NOT NULL,
-    status INTEGER NOT NULL,
-    code TEXT NOT NULL,
-    reason TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS link (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    last_error TEXT,
-    last_error_at INTEGER,
-    last_upload_at INTEGER
-);
-INSERT OR IGNORE INTO link (id) VALUES (1);
-";
 
 /// Limits of the outbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,20 +95,13 @@ pub enum OutboxError {
     /// The receipt is not in the dead letters.
     #[error("no such dead letter")]
     NotFound,
-    /// The database could not be opened, read or written (disk full, permissions, damage).
+    /// The outbox's files could not be read or written (disk full, permissions, a damaged
+    /// file).
     #[error("outbox storage: {reason}")]
     Storage {
         /// What failed.
         reason: String,
     },
-}
-
-impl From<rusqlite::Error> for OutboxError {
-    fn from(e: rusqlite::Error) -> Self {
-        OutboxError::Storage {
-            reason: e.to_string(),
-        }
-    }
 }
 
 /// What the outbox holds, for a status screen.
@@ -202,10 +164,10 @@ pub struct FlushReport {
 
 /// The durable outbox of one terminal.
 pub struct Outbox {
-    path: PathBuf,
+    store: Store,
     config: OutboxConfig,
-    /// One connection, used under this lock and never across an `.await`.
-    conn: Mutex<Connection>,
+    /// Pending counters as last listed (`next_after`).
+    listed: Mutex<Listing>,
     /// Serialises flushes within this process (other processes are harmless: uploads are
     /// idempotent).
     flushing: tokio::sync::Mutex<()>,
@@ -213,8 +175,17 @@ pub struct Outbox {
 
 impl std::fmt::Debug for Outbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Outbox").field("path", &self.path).finish()
+        f.debug_struct("Outbox")
+            .field("path", &self.store.dir())
+            .finish()
     }
+}
+
+/// Pending counters above `above` as listed, ascending; receipts queued since are not in it.
+#[derive(Default)]
+struct Listing {
+    above: i64,
+    counters: Vec<u64>,
 }
 
 /// The next waiting receipt.
@@ -225,60 +196,33 @@ struct Next {
 }
 
 impl Outbox {
-    /// Opens (creating if needed) the outbox in `dir`.
+    /// Opens (creating if needed) the outbox in `dir` (its files are in `dir/outbox`).
     pub fn open(dir: &Path, config: OutboxConfig) -> Result<Self, OutboxError> {
-        std::fs::create_dir_all(dir).map_err(|e| OutboxError::Storage {
-            reason: format!("cannot create the outbox directory: {e}"),
-        })?;
-        let path = dir.join(FILE_NAME);
-        let conn = Connection::open(&path)?;
-        conn.busy_timeout(Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        // FULL: a committed receipt survives power loss, not only a crash of the app.
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version > SCHEMA_VERSION {
-            return Err(OutboxError::Storage {
-                reason: format!("outbox schema {version} is newer than this SDK"),
-            });
-        }
-        conn.execute_batch(SCHEMA)?;
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         Ok(Outbox {
-            path,
+            store: Store::open(dir)?,
             config,
-            conn: Mutex::new(conn),
+            listed: Mutex::new(Listing::default()),
             flushing: tokio::sync::Mutex::new(()),
         })
     }
 
-    /// The database file.
+    /// The outbox's directory.
     pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while the lock was held cannot leave SQLite half-written (transactions roll
-        // back), so a poisoned lock is safe to take over.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        self.store.dir()
     }
 
     /// The terminal's chain state, if set.
     pub fn chain_state(&self) -> Result<Option<ChainState>, OutboxError> {
-        read_state(&self.conn())
+        self.store.lock()?.chain_state()
     }
 
     /// Sets the chain state of a new terminal; refuses to overwrite one already set.
     pub fn init_chain(&self, state: &ChainState) -> Result<(), OutboxError> {
-        let conn = self.conn();
-        let inserted = conn.execute(
-            "INSERT OR IGNORE INTO chain_state (id, counter, next_previous) VALUES (1, ?1, ?2)",
-            params![to_i64(state.counter)?, &state.next_previous.0[..]],
-        )?;
-        if inserted == 0 {
+        let store = self.store.lock()?;
+        if store.chain_state()?.is_some() {
             return Err(OutboxError::StateConflict);
         }
-        Ok(())
+        store.write_chain(state)
     }
 
     /// Stores a sealed receipt and moves the chain from `expected` to `next`, atomically.
@@ -307,99 +251,95 @@ impl Outbox {
         next: &ChainState,
         receipt: Option<(&ReceiptId, &[u8])>,
     ) -> Result<(), OutboxError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if read_state(&tx)?.as_ref() != Some(expected) {
+        let store = self.store.lock()?;
+        let scan = store.scan()?;
+        let state =
+            store.chain_state_after(scan.pending.last().map(|p| p.0), scan.dead.last().copied())?;
+        if state.as_ref() != Some(expected) || next.counter <= expected.counter {
             return Err(OutboxError::StateConflict);
         }
-        if let Some((receipt_id, envelope)) = receipt {
-            let (pending, bytes) = totals(&tx)?;
-            let size = u64::try_from(envelope.len()).unwrap_or(u64::MAX);
-            if pending >= self.config.max_pending
-                || bytes.saturating_add(size) > self.config.max_bytes
-            {
-                return Err(OutboxError::Full { pending, bytes });
-            }
-            tx.execute(
-                "INSERT INTO pending (counter, receipt_id, envelope, queued_at) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    to_i64(next.counter)?,
-                    &receipt_id.as_bytes()[..],
-                    envelope,
-                    now()
-                ],
-            )?;
+        let Some((receipt_id, envelope)) = receipt else {
+            return store.write_chain(next);
+        };
+        let (pending, bytes) = scan.totals();
+        let size = u64::try_from(envelope.len()).unwrap_or(u64::MAX);
+        if pending >= self.config.max_pending || bytes.saturating_add(size) > self.config.max_bytes
+        {
+            return Err(OutboxError::Full { pending, bytes });
         }
-        tx.execute(
-            "UPDATE chain_state SET counter = ?1, next_previous = ?2 WHERE id = 1",
-            params![to_i64(next.counter)?, &next.next_previous.0[..]],
-        )?;
-        tx.commit()?;
-        Ok(())
+        // One rename: the receipt file carries the chain state after it.
+        store.put(next, receipt_id, envelope, now())
     }
 
     /// What the outbox holds now.
     pub fn status(&self) -> Result<OutboxStatus, OutboxError> {
-        let conn = self.conn();
-        let (pending, pending_bytes) = totals(&conn)?;
-        let dead: i64 = conn.query_row("SELECT count(*) FROM dead", [], |r| r.get(0))?;
-        let oldest: Option<i64> =
-            conn.query_row("SELECT min(queued_at) FROM pending", [], |r| r.get(0))?;
-        let (last_error, last_error_at, last_upload_at) = conn.query_row(
-            "SELECT last_error, last_error_at, last_upload_at FROM link WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
+        let store = self.store.lock()?;
+        let scan = store.scan()?;
+        let (pending, pending_bytes) = scan.totals();
+        // Counters are issued in time order, so the lowest waiting one is the oldest.
+        let oldest = match scan.pending.first() {
+            Some(&(counter, _)) => store.read_receipt(Queue::Pending, counter)?,
+            None => None,
+        };
+        let link = store.link();
+        let counter = store
+            .chain_state_after(scan.pending.last().map(|p| p.0), scan.dead.last().copied())?
+            .map(|s| s.counter);
         Ok(OutboxStatus {
             pending,
             pending_bytes,
-            dead: u64::try_from(dead).unwrap_or(0),
-            oldest_pending_age_s: oldest.map(|t| u64::try_from(now() - t).unwrap_or(0)),
-            last_error,
-            last_error_at,
-            last_upload_at,
-            counter: read_state(&conn)?.map(|s| s.counter),
+            dead: u64::try_from(scan.dead.len()).unwrap_or(u64::MAX),
+            oldest_pending_age_s: oldest.map(|r| u64::try_from(now() - r.queued_at).unwrap_or(0)),
+            last_error: link.last_error,
+            last_error_at: link.last_error_at,
+            last_upload_at: link.last_upload_at,
+            counter,
         })
     }
 
     /// The receipts the platform rejected, oldest counter first.
     pub fn dead_letters(&self) -> Result<Vec<DeadLetter>, OutboxError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT receipt_id, counter, status, code, reason, failed_at FROM dead ORDER BY counter",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(DeadLetter {
-                receipt_id: receipt_id(r.get::<_, Vec<u8>>(0)?)?,
-                counter: from_i64(r.get(1)?)?,
-                status: r.get(2)?,
-                code: r.get(3)?,
-                reason: r.get(4)?,
-                failed_at: r.get(5)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.store.lock()?.dead_letters()
     }
 
     /// Puts a dead letter back in the queue, for when the app knows the cause is fixed (the
     /// platform's configuration, not the receipt). It is uploaded at the next flush.
     pub fn requeue(&self, receipt_id: &ReceiptId) -> Result<(), OutboxError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let moved = tx.execute(
-            "INSERT INTO pending (counter, receipt_id, envelope, queued_at)
-             SELECT counter, receipt_id, envelope, queued_at FROM dead WHERE receipt_id = ?1",
-            params![&receipt_id.as_bytes()[..]],
-        )?;
-        if moved == 0 {
-            return Err(OutboxError::NotFound);
+        if self.store.lock()?.requeue(receipt_id)? {
+            Ok(())
+        } else {
+            Err(OutboxError::NotFound)
         }
-        tx.execute(
-            "DELETE FROM dead WHERE receipt_id = ?1",
-            params![&receipt_id.as_bytes()[..]],
-        )?;
-        tx.commit()?;
+    }
+
+    /// Reads every stored receipt back and checks it (length, checksum, name), and that the
+    /// chain state can be read: a damaged file is an error naming its counter. For diagnostics
+    /// and tests; issuing and flushing check each file they read anyway.
+    pub fn check(&self) -> Result<(), OutboxError> {
+        let store = self.store.lock()?;
+        store.chain_state()?;
+        for queue in [Queue::Pending, Queue::Dead] {
+            for counter in store.counters(queue)? {
+                store.read_receipt(queue, counter)?;
+            }
+        }
+        store.dead_letters()?;
         Ok(())
+    }
+
+    /// The envelopes waiting, in counter order: what is on the device's disk.
+    #[cfg(test)]
+    pub(crate) fn queued_envelopes(&self) -> Result<Vec<Vec<u8>>, OutboxError> {
+        let store = self.store.lock()?;
+        let mut envelopes = Vec::new();
+        for counter in store.counters(Queue::Pending)? {
+            envelopes.extend(
+                store
+                    .read_receipt(Queue::Pending, counter)?
+                    .map(|r| r.envelope),
+            );
+        }
+        Ok(envelopes)
     }
 
     /// Uploads every waiting receipt, started in counter order with up to
@@ -407,8 +347,8 @@ impl Outbox {
     /// (the platform is down: the rest would fail too) nothing new is started and the uploads
     /// already under way finish; a rejected receipt is set aside and the flush goes on.
     ///
-    /// Deletions of delivered receipts are written in batches of 64, one
-    /// transaction (one fsync) each, and whatever is left when the flush ends. A crash before a
+    /// Deletions of delivered receipts are written in batches of 64, one fsync of the queue
+    /// directory each, and whatever is left when the flush ends. A crash before a
     /// batch is written only means those receipts are sent again and the platform answers
     /// "already stored".
     pub async fn flush(&self, client: &PlatformClient) -> Result<FlushReport, OutboxError> {
@@ -419,7 +359,7 @@ impl Outbox {
         let recorded = self.delivered(&delivered, report.error.is_none());
         uploaded?;
         recorded?;
-        report.remaining = totals(&self.conn())?.0;
+        report.remaining = self.store.scan()?.totals().0;
         Ok(report)
     }
 
@@ -470,136 +410,80 @@ impl Outbox {
                     report.dead_lettered += 1;
                 }
                 Err(error) => {
-                    self.failed(counter, &error)?;
+                    self.failed(&error)?;
                     report.error.get_or_insert(error);
                 }
             }
         }
     }
 
+    /// The first waiting receipt with a counter above `counter`. The directory is listed once and
+    /// the listing reused while the calls walk up from where it was taken (a flush goes in
+    /// counter order), then listed again for receipts queued since; a listed receipt that is
+    /// gone (delivered by another process) is skipped.
     fn next_after(&self, counter: i64) -> Result<Option<Next>, OutboxError> {
-        let conn = self.conn();
-        conn.query_row(
-            "SELECT counter, receipt_id, envelope FROM pending WHERE counter > ?1
-             ORDER BY counter LIMIT 1",
-            params![counter],
-            |r| {
-                Ok(Next {
-                    counter: from_i64(r.get(0)?)?,
-                    receipt_id: receipt_id(r.get::<_, Vec<u8>>(1)?)?,
-                    envelope: r.get(2)?,
-                })
-            },
-        )
-        .optional()
-        .map_err(OutboxError::from)
+        let mut listing = self.listed.lock().unwrap_or_else(|p| p.into_inner());
+        if counter < listing.above {
+            listing.counters.clear();
+        }
+        let mut fresh = false;
+        loop {
+            listing
+                .counters
+                .retain(|&c| i64::try_from(c).is_ok_and(|c| c > counter));
+            listing.above = counter;
+            let Some(&first) = listing.counters.first() else {
+                if fresh {
+                    return Ok(None);
+                }
+                listing.counters = self.store.counters(Queue::Pending)?;
+                fresh = true;
+                continue;
+            };
+            listing.counters.remove(0);
+            if let Some(receipt) = self.store.read_receipt(Queue::Pending, first)? {
+                return Ok(Some(Next {
+                    counter: receipt.counter,
+                    receipt_id: receipt.receipt_id,
+                    envelope: receipt.envelope,
+                }));
+            }
+        }
     }
 
-    /// Deletes delivered receipts, all in one transaction, and notes the upload; the last error
-    /// is cleared only when nothing failed since.
+    /// Deletes delivered receipts, with one fsync of the directory for all, and notes the
+    /// upload; the last error is cleared only when nothing failed since.
     fn delivered(&self, counters: &[u64], clear_error: bool) -> Result<(), OutboxError> {
         if counters.is_empty() {
             return Ok(());
         }
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        {
-            let mut delete = tx.prepare_cached("DELETE FROM pending WHERE counter = ?1")?;
-            for &counter in counters {
-                delete.execute(params![to_i64(counter)?])?;
+        let store = self.store.lock()?;
+        store.delete(counters)?;
+        store.update_link(|link| {
+            link.last_upload_at = Some(now());
+            if clear_error {
+                link.last_error = None;
+                link.last_error_at = None;
             }
-        }
-        tx.execute(
-            "UPDATE link SET last_upload_at = ?1 WHERE id = 1",
-            params![now()],
-        )?;
-        if clear_error {
-            tx.execute(
-                "UPDATE link SET last_error = NULL, last_error_at = NULL WHERE id = 1",
-                [],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+        })
     }
 
     fn bury(&self, counter: u64, status: u16, code: &str, reason: &str) -> Result<(), OutboxError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT OR REPLACE INTO dead
-               (counter, receipt_id, envelope, queued_at, failed_at, status, code, reason)
-             SELECT counter, receipt_id, envelope, queued_at, ?2, ?3, ?4, ?5
-               FROM pending WHERE counter = ?1",
-            params![to_i64(counter)?, now(), status, code, reason],
-        )?;
-        tx.execute(
-            "DELETE FROM pending WHERE counter = ?1",
-            params![to_i64(counter)?],
-        )?;
-        tx.commit()?;
-        Ok(())
+        let why = Why {
+            failed_at: now(),
+            status,
+            code: code.to_owned(),
+            reason: reason.to_owned(),
+        };
+        self.store.lock()?.bury(counter, &why)
     }
 
-    fn failed(&self, counter: u64, error: &UploadError) -> Result<(), OutboxError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "UPDATE pending SET attempts = attempts + 1 WHERE counter = ?1",
-            params![to_i64(counter)?],
-        )?;
-        tx.execute(
-            "UPDATE link SET last_error = ?1, last_error_at = ?2 WHERE id = 1",
-            params![error.to_string(), now()],
-        )?;
-        tx.commit()?;
-        Ok(())
+    fn failed(&self, error: &UploadError) -> Result<(), OutboxError> {
+        self.store.lock()?.update_link(|link| {
+            link.last_error = Some(error.to_string());
+            link.last_error_at = Some(now());
+        })
     }
-}
-
-fn read_state(conn: &Connection) -> Result<Option<ChainState>, OutboxError> {
-    let row: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT counter, next_previous FROM chain_state WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let Some((counter, previous)) = row else {
-        return Ok(None);
-    };
-    let next_previous = <[u8; 32]>::try_from(previous).map_err(|_| OutboxError::Storage {
-        reason: "the chain state is damaged".into(),
-    })?;
-    Ok(Some(ChainState {
-        counter: u64::try_from(counter).map_err(|_| OutboxError::Storage {
-            reason: "the chain state is damaged".into(),
-        })?,
-        next_previous: ChainValue(next_previous),
-    }))
-}
-
-/// Waiting receipts and their bytes.
-fn totals(conn: &Connection) -> Result<(u64, u64), OutboxError> {
-    let (count, bytes): (i64, i64) = conn.query_row(
-        "SELECT count(*), coalesce(sum(length(envelope)), 0) FROM pending",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok((
-        u64::try_from(count).unwrap_or(0),
-        u64::try_from(bytes).unwrap_or(0),
-    ))
-}
-
-fn receipt_id(bytes: Vec<u8>) -> rusqlite::Result<ReceiptId> {
-    <[u8; 16]>::try_from(bytes)
-        .map(ReceiptId::from_bytes)
-        .map_err(|_| rusqlite::Error::InvalidQuery)
-}
-
-fn from_i64(value: i64) -> rusqlite::Result<u64> {
-    u64::try_from(value).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(0, value))
 }
 
 fn to_i64(value: u64) -> Result<i64, OutboxError> {

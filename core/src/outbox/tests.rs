@@ -1,6 +1,8 @@
 use super::*;
+use crate::record::ChainValue;
 use crate::upload::test_server::{canned, serve, serve_concurrently};
 use crate::upload::{ClientConfig, RetryPolicy};
+use std::time::Duration;
 
 fn state(counter: u64) -> ChainState {
     ChainState {
@@ -304,27 +306,100 @@ async fn with_uploads_in_flight_a_failure_stops_new_ones_and_the_rest_are_record
 }
 
 #[test]
-fn a_newer_schema_is_refused() {
+fn a_newer_layout_is_refused() {
     let dir = tempdir::Dir::new();
     drop(Outbox::open(dir.path(), OutboxConfig::default()).unwrap());
-    let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
-    conn.pragma_update(None, "user_version", 99).unwrap();
-    drop(conn);
+    let format = dir.path().join(DIR_NAME).join("FORMAT");
+    std::fs::write(&format, "ereceipt-outbox 2\n").unwrap();
+    let Err(OutboxError::Storage { reason }) = Outbox::open(dir.path(), OutboxConfig::default())
+    else {
+        panic!("a newer layout was opened");
+    };
+    assert!(reason.contains("another version"), "{reason}");
+}
+
+#[test]
+fn an_outbox_of_an_earlier_build_is_refused_and_left_alone() {
+    let dir = tempdir::Dir::new();
+    std::fs::create_dir_all(dir.path()).unwrap();
+    std::fs::write(dir.path().join(LEGACY_FILE), b"SQLite format 3\0").unwrap();
+    let Err(OutboxError::Storage { reason }) = Outbox::open(dir.path(), OutboxConfig::default())
+    else {
+        panic!("opened over an earlier build's outbox");
+    };
+    assert!(reason.contains(LEGACY_FILE), "{reason}");
+    assert!(dir.path().join(LEGACY_FILE).exists());
+    assert!(!dir.path().join(DIR_NAME).exists());
+}
+
+#[test]
+fn a_damaged_receipt_file_is_reported_not_skipped() {
+    let (dir, outbox) = outbox_with(3, OutboxConfig::default());
+    outbox.check().unwrap();
+    let file = dir
+        .path()
+        .join(DIR_NAME)
+        .join("pending")
+        .join("00000000000000000002");
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes[80] ^= 0x01;
+    std::fs::write(&file, bytes).unwrap();
+    let Err(OutboxError::Storage { reason }) = outbox.check() else {
+        panic!("a damaged receipt passed the check");
+    };
+    assert!(reason.contains("receipt file 2"), "{reason}");
+    // The receipts either side are still there, and still in order.
+    assert_eq!(outbox.status().unwrap().pending, 3);
+    assert_eq!(outbox.next_after(2).unwrap().map(|n| n.counter), Some(3));
     assert!(matches!(
-        Outbox::open(dir.path(), OutboxConfig::default()),
+        outbox.next_after(1),
         Err(OutboxError::Storage { .. })
     ));
 }
 
 #[test]
-fn a_file_that_is_not_a_database_is_a_storage_error() {
+fn what_an_interrupted_write_leaves_is_removed_and_the_state_is_the_last_receipts() {
+    let (dir, outbox) = outbox_with(2, OutboxConfig::default());
+    drop(outbox);
+    let root = dir.path().join(DIR_NAME);
+    // A receipt killed half-way through its write, and the reason of a dead letter whose
+    // requeue was interrupted after the rename.
+    std::fs::write(root.join("tmp").join("4242-0"), b"ERQ\x01half").unwrap();
+    std::fs::write(root.join("dead").join("00000000000000000001.why"), b"{}").unwrap();
+    let outbox = Outbox::open(dir.path(), OutboxConfig::default()).unwrap();
+    assert_eq!(std::fs::read_dir(root.join("tmp")).unwrap().count(), 0);
+    assert!(!root.join("dead").join("00000000000000000001.why").exists());
+    // The `chain` file still says 0 (issuing does not rewrite it): receipt 2 carries the state.
+    assert_eq!(outbox.chain_state().unwrap(), Some(state(2)));
+    assert_eq!(outbox.status().unwrap().pending, 2);
+    outbox.check().unwrap();
+}
+
+#[test]
+fn two_issuers_on_one_outbox_store_one_receipt() {
     let dir = tempdir::Dir::new();
-    std::fs::create_dir_all(dir.path()).unwrap();
-    std::fs::write(dir.path().join(FILE_NAME), vec![0x42; 4096]).unwrap();
-    assert!(matches!(
-        Outbox::open(dir.path(), OutboxConfig::default()),
-        Err(OutboxError::Storage { .. })
-    ));
+    let first = Outbox::open(dir.path(), OutboxConfig::default()).unwrap();
+    first.init_chain(&state(0)).unwrap();
+    let second = Outbox::open(dir.path(), OutboxConfig::default()).unwrap();
+    let barrier = std::sync::Barrier::new(2);
+    let results: Vec<_> = std::thread::scope(|s| {
+        let issuers = [(&first, 1), (&second, 2)].map(|(outbox, n)| {
+            let barrier = &barrier;
+            s.spawn(move || {
+                barrier.wait();
+                outbox.enqueue(&state(0), &state(1), &id(n), &[n; 10])
+            })
+        });
+        issuers.map(|h| h.join().unwrap()).into()
+    });
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(results.contains(&Err(OutboxError::StateConflict)));
+    assert_eq!(first.status().unwrap().pending, 1);
+    assert_eq!(second.chain_state().unwrap(), Some(state(1)));
 }
 
 #[tokio::test]
@@ -348,3 +423,23 @@ async fn auto_flush_uploads_without_being_asked() {
 }
 
 use std::sync::Arc;
+
+#[test]
+fn deleting_every_delivered_receipt_keeps_the_chain_state() {
+    let (dir, outbox) = outbox_with(3, OutboxConfig::default());
+    outbox.bury(2, 422, "bad_receipt", "refused").unwrap();
+    outbox.delivered(&[1, 3], true).unwrap();
+    assert_eq!(outbox.chain_state().unwrap(), Some(state(3)));
+    outbox.requeue(&id(2)).unwrap();
+    outbox.delivered(&[2], true).unwrap();
+    drop(outbox);
+    let outbox = Outbox::open(dir.path(), OutboxConfig::default()).unwrap();
+    assert_eq!(outbox.chain_state().unwrap(), Some(state(3)));
+    let status = outbox.status().unwrap();
+    assert_eq!(
+        (status.pending, status.dead, status.counter),
+        (0, 0, Some(3))
+    );
+    assert!(status.last_upload_at.is_some());
+    outbox.enqueue(&state(3), &state(4), &id(4), b"x").unwrap();
+}

@@ -17,26 +17,18 @@ const LEGACY_STATE: &str = "state.json";
 /// directory so the rename itself survives power loss. A crash leaves the old content or the
 /// new, never half of one. `private` files get mode 0600 on Unix.
 pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
-    use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, path)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        // Not possible on every platform (Windows); the rename is still atomic there.
-        let _ = d.sync_all();
-    }
+    crate::durable::write_via(
+        &dir.join(format!(".{name}.tmp")),
+        path,
+        bytes,
+        private,
+        true,
+    )?;
+    // A directory the process may write but not read cannot be synced; the rename is still
+    // atomic there.
+    let _ = crate::durable::sync_dir(dir);
     Ok(())
 }
 

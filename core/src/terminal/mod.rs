@@ -10,12 +10,12 @@
 //! | `terminal-key.pem` | the P-256 key (PKCS#8, mode 0600), only when the SDK's software signer is used; a hardware key stays in its key store |
 //! | `terminal.pem`, `ca.pem` | the terminal certificate and the CA it chains to |
 //! | `platform.json` | the platform URL and its encryption key (id + public key) |
-//! | `outbox.sqlite` | the chain state and the queue of sealed receipts ([`crate::outbox`]) |
+//! | `outbox/` | the chain state and the queue of sealed receipts ([`crate::outbox`]) |
 //!
 //! Files are written atomically (temporary file, fsync, rename, fsync of the directory), the key
 //! first and the certificate last, so a directory with a certificate is always complete.
 //! Issuing a receipt seals it for the platform and stores it with the new chain state in one
-//! SQLite transaction, so the counter and the queue can never disagree.
+//! atomic rename, so the counter and the queue can never disagree.
 
 mod files;
 

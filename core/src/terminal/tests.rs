@@ -96,7 +96,7 @@ fn the_chain_state_of_an_older_directory_moves_into_the_outbox() {
     let issued = terminal.issue(request(&transaction()), None).unwrap();
     drop(terminal);
     // What `terminal init` wrote before the outbox existed.
-    std::fs::remove_file(dir.0.join(crate::outbox::FILE_NAME)).unwrap();
+    std::fs::remove_dir_all(dir.0.join(crate::outbox::DIR_NAME)).unwrap();
     let legacy = serde_json::json!({
         "counter": 1,
         "next_previous": issued.next.next_previous.to_hex(),
@@ -182,19 +182,20 @@ async fn enrollment_writes_a_terminal_that_seals_and_queues() {
     assert_eq!(terminal.status().unwrap().pending, 1);
 
     // Only the platform can open what was queued, and it holds the whole receipt.
-    let path = terminal.outbox().path().to_owned();
+    let envelopes = terminal.outbox().queued_envelopes().unwrap();
+    let [envelope] = envelopes.as_slice() else {
+        panic!("{} envelopes queued", envelopes.len())
+    };
     drop(terminal);
-    let conn = rusqlite::Connection::open(path).unwrap();
-    let envelope: Vec<u8> = conn
-        .query_row("SELECT envelope FROM pending", [], |r| r.get(0))
-        .unwrap();
-    let (header, payload) = open(&platform_keys().1, &envelope).unwrap();
+    let (header, payload) = open(&platform_keys().1, envelope).unwrap();
     assert_eq!(header.receipt_id, issued.record.receipt_id);
     assert_eq!(payload.record, issued.record_bytes);
     assert_eq!(payload.png, issued.png);
     assert_eq!(payload.delivery, Some(delivery));
-    let raw = std::fs::read(dir.0.join(crate::outbox::FILE_NAME)).unwrap();
-    assert!(!raw.windows(7).any(|w| w == b"li.wei@"));
+    for file in std::fs::read_dir(dir.0.join(crate::outbox::DIR_NAME).join("pending")).unwrap() {
+        let raw = std::fs::read(file.unwrap().path()).unwrap();
+        assert!(!raw.windows(7).any(|w| w == b"li.wei@"));
+    }
 
     let terminal = Terminal::open(&dir.0, Some(signer), &config).unwrap();
     assert_eq!(terminal.platform().unwrap().key.key_id(), "test-2026-11");
