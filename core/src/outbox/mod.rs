@@ -15,6 +15,8 @@
 //! its disk.
 //!
 //! [`Outbox::flush`] uploads in counter order and deletes each receipt once the platform has it.
+//! It blocks the calling thread; the uploads go out on up to [`OutboxConfig::upload_window`]
+//! threads of its own, sharing the client's connections.
 //! A crash between the upload and the delete only means the receipt is sent again, and the
 //! platform answers a resend with "already stored" (the upload is idempotent), so every receipt
 //! reaches the platform exactly once. A receipt the platform rejects (4xx) is moved to the dead

@@ -4,7 +4,7 @@
 //! rustls on ring (no OpenSSL, so the same code runs on Android and iOS), Mozilla's root
 //! certificates compiled in (feature `webpki-roots`) and any extra roots the app configures
 //! for a private platform CA. Every call blocks the calling thread until it is done: the SDK
-//! carries no async runtime (about 0.5 MB of the phone library, `docs/BINDINGS.md`), and a
+//! carries no async runtime (0.36 MB of the phone library, `docs/BINDINGS.md`), and a
 //! caller that wants concurrency runs calls on threads of its own, as [`crate::outbox`] does.
 //! Clones share one connection pool.
 //!
