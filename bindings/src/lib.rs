@@ -39,6 +39,7 @@
 
 uniffi::setup_scaffolding!("ereceipt");
 
+mod asynchronous;
 mod error;
 mod sdk;
 mod signature;

@@ -1,5 +1,6 @@
 //! The SDK object an app holds: one terminal directory, its platform link and its outbox.
 
+use crate::asynchronous::on_thread;
 use crate::error::EReceiptError;
 use crate::signature::HandwrittenSignature;
 use crate::signer::{ForeignSigner, Signer};
@@ -233,7 +234,7 @@ impl EReceiptSdk {
     }
 }
 
-#[uniffi::export(async_runtime = "tokio")]
+#[uniffi::export]
 impl EReceiptSdk {
     /// Sets the SDK up on `config.storage_dir`, opening the terminal there if one was enrolled.
     /// `signer` is the app's hardware-backed key; without one the SDK makes and keeps a
@@ -306,27 +307,34 @@ impl EReceiptSdk {
     /// `InvalidInput` without a platform URL, for an invalid terminal id or when a terminal is
     /// already there; `PlatformUnavailable` (retry); `Rejected` (a used or unknown token: get a
     /// new one); `SignerFailed`; `Storage`.
+    ///
+    /// # Cancellation
+    /// Cancelling the call does not stop the enrollment already sent: it runs to its end on
+    /// the SDK's thread, and a terminal it enrolls is installed in this SDK as if the call had
+    /// returned (`is_enrolled` says so); only the answer is lost.
     pub async fn enroll(
-        &self,
+        self: Arc<Self>,
         token: String,
         terminal_id: String,
     ) -> Result<TerminalInfo, EReceiptError> {
         let url = self
             .config
             .platform_url
-            .as_deref()
+            .clone()
             .ok_or_else(|| EReceiptError::invalid("platform_url", "needed to enroll"))?;
         self.check_not_enrolled()?;
-        let terminal = Terminal::enroll(
-            &self.dir(),
-            url,
-            &token,
-            &terminal_id,
-            self.signer.clone(),
-            &self.terminal_config,
-        )
-        .await?;
-        self.install(terminal)
+        on_thread(move || {
+            let terminal = Terminal::enroll(
+                &self.dir(),
+                &url,
+                &token,
+                &terminal_id,
+                self.signer.clone(),
+                &self.terminal_config,
+            )?;
+            self.install(terminal)
+        })
+        .await
     }
 
     /// Makes a terminal with a software key and its own local TEST certificate authority, for
@@ -404,9 +412,13 @@ impl EReceiptSdk {
     ///
     /// # Errors
     /// `NotEnrolled`; `Storage`.
+    ///
+    /// # Cancellation
+    /// Cancelling the call does not stop the flush: it runs to its end on the SDK's thread and
+    /// records every upload in the outbox (`outbox_status` shows it); only the report is lost.
     pub async fn flush(&self) -> Result<FlushReport, EReceiptError> {
         let terminal = self.terminal()?;
-        Ok(terminal.flush().await?.into())
+        on_thread(move || Ok(terminal.flush()?.into())).await
     }
 
     /// The receipts the platform rejected, oldest first.

@@ -16,7 +16,7 @@ use std::sync::Arc;
 ///
 /// The SDK calls it while enrolling (to sign the certificate request, and for the public key),
 /// when opening a terminal (to match the key with the certificate) and for every receipt, on
-/// the thread that called the SDK (for `enroll`, a thread of the SDK's async runtime).
+/// the thread that called the SDK (for `enroll`, the thread the SDK starts for the call).
 #[uniffi::export(with_foreign)]
 pub trait Signer: Send + Sync {
     /// Signs `message` (hash it with SHA-256 as part of signing) and returns the signature in

@@ -23,6 +23,7 @@ use ereceipt_platform::{Config, admin};
 use serde_json::{Value, json};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The marker file that makes a directory a demo directory (and safe to start over in).
@@ -197,7 +198,7 @@ async fn demo(options: &DemoOptions) -> Result<(), Failure> {
         }
         if terminals
             .iter()
-            .any(|(t, _): &(String, Terminal)| t == tx.terminal_id())
+            .any(|(t, _): &(String, Arc<Terminal>)| t == tx.terminal_id())
         {
             continue;
         }
@@ -205,17 +206,24 @@ async fn demo(options: &DemoOptions) -> Result<(), Failure> {
         let token = admin::create_enrollment_token(db, merchant, time::Duration::hours(1))
             .await
             .map_err(usage)?;
-        let terminal = Terminal::enroll(
-            &dir.join("terminals").join(tx.terminal_id()),
-            &url,
-            &token.token,
-            tx.terminal_id(),
-            None,
-            &TerminalConfig::default(),
-        )
-        .await
+        let (terminal_dir, url, terminal_id) = (
+            dir.join("terminals").join(tx.terminal_id()),
+            url.clone(),
+            tx.terminal_id().to_owned(),
+        );
+        let terminal = blocking(move || {
+            Terminal::enroll(
+                &terminal_dir,
+                &url,
+                &token.token,
+                &terminal_id,
+                None,
+                &TerminalConfig::default(),
+            )
+        })
+        .await?
         .map_err(usage)?;
-        terminals.push((tx.terminal_id().to_owned(), terminal));
+        terminals.push((tx.terminal_id().to_owned(), Arc::new(terminal)));
     }
     progress.done(&format!(
         "{} merchants, {} terminals",
@@ -253,7 +261,8 @@ async fn demo(options: &DemoOptions) -> Result<(), Failure> {
     let mut uploaded = 0;
     for (done, (_, terminal)) in terminals.iter().enumerate() {
         progress.advance(done, terminals.len());
-        let report = terminal.flush().await.map_err(usage)?;
+        let terminal = terminal.clone();
+        let report = blocking(move || terminal.flush()).await?.map_err(usage)?;
         if let Some(error) = report.error {
             return Err(usage(error));
         }
@@ -364,6 +373,14 @@ fn signature(name: &str) -> Result<Signature, Failure> {
     let path = data_dir().join("signatures").join(format!("{name}.json"));
     let text = std::fs::read_to_string(&path).map_err(usage)?;
     Ok(Signature::from_json(&text).map_err(Error::from)?)
+}
+
+/// Runs a blocking SDK call (the SDK's HTTP client waits on its thread) on a thread of the
+/// runtime's blocking pool, never on a worker thread the in-process platform answers on.
+async fn blocking<T: Send + 'static>(
+    call: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Failure> {
+    tokio::task::spawn_blocking(call).await.map_err(usage)
 }
 
 /// Polls the merchant API until the platform's background check of a receipt has run and its

@@ -25,13 +25,6 @@ fn failure(e: TerminalError) -> Failure {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Usage(format!("cannot start the async runtime: {e}")))
-}
-
 /// `terminal init`: a terminal with a local TEST CA.
 pub(crate) fn init(dir: &Path, subject: &TerminalSubject) -> Result<(), Failure> {
     let (_, ca) =
@@ -58,21 +51,14 @@ pub(crate) fn enroll(
     json: bool,
 ) -> Result<(), Failure> {
     let config = TerminalConfig::default();
-    let terminal = runtime()?
-        .block_on(Terminal::enroll(
-            dir,
-            platform,
-            token,
-            terminal_id,
-            None,
-            &config,
-        ))
-        .map_err(|e| match e {
+    let terminal = Terminal::enroll(dir, platform, token, terminal_id, None, &config).map_err(
+        |e| match e {
             TerminalError::Upload(UploadError::Rejected { code, reason, .. }) => Failure::Usage(
                 format!("the platform refused the enrollment ({code}): {reason}"),
             ),
             e => failure(e),
-        })?;
+        },
+    )?;
     let cert = terminal.certificate();
     if json {
         print(
@@ -169,7 +155,7 @@ pub(crate) fn issue(
 }
 
 fn flush_now(terminal: &Terminal) -> Result<FlushReport, Failure> {
-    runtime()?.block_on(terminal.flush()).map_err(failure)
+    terminal.flush().map_err(failure)
 }
 
 fn report_json(report: &FlushReport) -> serde_json::Value {

@@ -38,10 +38,6 @@ fn main() {
         &["--rate-per-minute", "0"],
     );
     let merchant = add_merchant(&platform.data, "898310048990001", "上海星光咖啡馆");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let mut times = vec![Vec::new(); windows.len()];
     for run in 0..runs {
         for (w, &window) in windows.iter().enumerate() {
@@ -53,16 +49,15 @@ fn main() {
             json["terminal_id"] = terminal_id.clone().into();
             let tx = Transaction::from_json(&json.to_string()).unwrap();
             let token = enrollment_token(&platform.data, &merchant.id);
-            let terminal = runtime
-                .block_on(Terminal::enroll(
-                    &dir.join(&terminal_id),
-                    &platform.url,
-                    &token,
-                    &terminal_id,
-                    None,
-                    &config,
-                ))
-                .unwrap();
+            let terminal = Terminal::enroll(
+                &dir.join(&terminal_id),
+                &platform.url,
+                &token,
+                &terminal_id,
+                None,
+                &config,
+            )
+            .unwrap();
             let request = IssueRequest {
                 transaction: &tx,
                 signature: None,
@@ -75,7 +70,7 @@ fn main() {
             }
             let bytes = terminal.status().unwrap().pending_bytes;
             let started = Instant::now();
-            let report = runtime.block_on(terminal.flush()).unwrap();
+            let report = terminal.flush().unwrap();
             let elapsed = started.elapsed();
             assert_eq!(
                 (report.stored, report.remaining),

@@ -545,9 +545,9 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_dead_letters() != 37373:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_enroll() != 53910:
+    if lib.uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_enroll() != 28101:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_flush() != 39952:
+    if lib.uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_flush() != 40481:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_is_enrolled() != 52424:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -5433,6 +5433,11 @@ class EReceiptSdkProtocol(typing.Protocol):
         `InvalidInput` without a platform URL, for an invalid terminal id or when a terminal is
         already there; `PlatformUnavailable` (retry); `Rejected` (a used or unknown token: get a
         new one); `SignerFailed`; `Storage`.
+
+        # Cancellation
+        Cancelling the call does not stop the enrollment already sent: it runs to its end on
+        the SDK's thread, and a terminal it enrolls is installed in this SDK as if the call had
+        returned (`is_enrolled` says so); only the answer is lost.
 """
         raise NotImplementedError
     async def flush(self, ) -> FlushReport:
@@ -5442,6 +5447,10 @@ class EReceiptSdkProtocol(typing.Protocol):
 
         # Errors
         `NotEnrolled`; `Storage`.
+
+        # Cancellation
+        Cancelling the call does not stop the flush: it runs to its end on the SDK's thread and
+        records every upload in the outbox (`outbox_status` shows it); only the report is lost.
 """
         raise NotImplementedError
     def is_enrolled(self, ) -> bool:
@@ -5656,6 +5665,11 @@ class EReceiptSdk(EReceiptSdkProtocol):
         `InvalidInput` without a platform URL, for an invalid terminal id or when a terminal is
         already there; `PlatformUnavailable` (retry); `Rejected` (a used or unknown token: get a
         new one); `SignerFailed`; `Storage`.
+
+        # Cancellation
+        Cancelling the call does not stop the enrollment already sent: it runs to its end on
+        the SDK's thread, and a terminal it enrolls is installed in this SDK as if the call had
+        returned (`is_enrolled` says so); only the answer is lost.
 """
         
         _UniffiFfiConverterString.check_lower(token)
@@ -5683,6 +5697,10 @@ class EReceiptSdk(EReceiptSdkProtocol):
 
         # Errors
         `NotEnrolled`; `Storage`.
+
+        # Cancellation
+        Cancelling the call does not stop the flush: it runs to its end on the SDK's thread and
+        records every upload in the outbox (`outbox_status` shows it); only the report is lost.
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
@@ -6372,7 +6390,7 @@ class Signer():
 
     The SDK calls it while enrolling (to sign the certificate request, and for the public key),
     when opening a terminal (to match the key with the certificate) and for every receipt, on
-    the thread that called the SDK (for `enroll`, a thread of the SDK's async runtime).
+    the thread that called the SDK (for `enroll`, the thread the SDK starts for the call).
 """
     
     def sign(self, message: bytes) -> bytes:
@@ -6408,7 +6426,7 @@ class SignerImpl(Signer):
 
     The SDK calls it while enrolling (to sign the certificate request, and for the public key),
     when opening a terminal (to match the key with the certificate) and for every receipt, on
-    the thread that called the SDK (for `enroll`, a thread of the SDK's async runtime).
+    the thread that called the SDK (for `enroll`, the thread the SDK starts for the call).
 """
     
     _handle: ctypes.c_uint64

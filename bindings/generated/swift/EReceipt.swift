@@ -938,6 +938,11 @@ public protocol EReceiptSdkProtocol: AnyObject, Sendable {
      * `InvalidInput` without a platform URL, for an invalid terminal id or when a terminal is
      * already there; `PlatformUnavailable` (retry); `Rejected` (a used or unknown token: get a
      * new one); `SignerFailed`; `Storage`.
+     *
+     * # Cancellation
+     * Cancelling the call does not stop the enrollment already sent: it runs to its end on
+     * the SDK's thread, and a terminal it enrolls is installed in this SDK as if the call had
+     * returned (`is_enrolled` says so); only the answer is lost.
      */
     func enroll(token: String, terminalId: String) async throws  -> TerminalInfo
     
@@ -947,6 +952,10 @@ public protocol EReceiptSdkProtocol: AnyObject, Sendable {
      *
      * # Errors
      * `NotEnrolled`; `Storage`.
+     *
+     * # Cancellation
+     * Cancelling the call does not stop the flush: it runs to its end on the SDK's thread and
+     * records every upload in the outbox (`outbox_status` shows it); only the report is lost.
      */
     func flush() async throws  -> FlushReport
     
@@ -1169,6 +1178,11 @@ open func deadLetters()throws  -> [DeadLetter]  {
      * `InvalidInput` without a platform URL, for an invalid terminal id or when a terminal is
      * already there; `PlatformUnavailable` (retry); `Rejected` (a used or unknown token: get a
      * new one); `SignerFailed`; `Storage`.
+     *
+     * # Cancellation
+     * Cancelling the call does not stop the enrollment already sent: it runs to its end on
+     * the SDK's thread, and a terminal it enrolls is installed in this SDK as if the call had
+     * returned (`is_enrolled` says so); only the answer is lost.
      */
 open func enroll(token: String, terminalId: String)async throws  -> TerminalInfo  {
     return
@@ -1192,6 +1206,10 @@ open func enroll(token: String, terminalId: String)async throws  -> TerminalInfo
      *
      * # Errors
      * `NotEnrolled`; `Storage`.
+     *
+     * # Cancellation
+     * Cancelling the call does not stop the flush: it runs to its end on the SDK's thread and
+     * records every upload in the outbox (`outbox_status` shows it); only the report is lost.
      */
 open func flush()async throws  -> FlushReport  {
     return
@@ -2163,7 +2181,7 @@ public func FfiConverterTypeSignatureCapture_lower(_ value: SignatureCapture) ->
  *
  * The SDK calls it while enrolling (to sign the certificate request, and for the public key),
  * when opening a terminal (to match the key with the certificate) and for every receipt, on
- * the thread that called the SDK (for `enroll`, a thread of the SDK's async runtime).
+ * the thread that called the SDK (for `enroll`, the thread the SDK starts for the call).
  */
 public protocol Signer: AnyObject, Sendable {
     
@@ -2199,7 +2217,7 @@ public protocol Signer: AnyObject, Sendable {
  *
  * The SDK calls it while enrolling (to sign the certificate request, and for the public key),
  * when opening a terminal (to match the key with the certificate) and for every receipt, on
- * the thread that called the SDK (for `enroll`, a thread of the SDK's async runtime).
+ * the thread that called the SDK (for `enroll`, the thread the SDK starts for the call).
  */
 open class SignerImpl: Signer, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -6727,10 +6745,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_dead_letters() != 37373) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_enroll() != 53910) {
+    if (uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_enroll() != 28101) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_flush() != 39952) {
+    if (uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_flush() != 40481) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_is_enrolled() != 52424) {

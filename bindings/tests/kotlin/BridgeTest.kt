@@ -5,6 +5,8 @@
 
 package org.ereceipt.sdk.bridgetest
 
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import org.ereceipt.sdk.*
 import org.ereceipt.sdk.bridgetest.Harness.test
@@ -283,6 +285,24 @@ fun live() {
                 val verified = verifyReceipt(receipt.png, sdk.terminalInfo()!!.caCertificatePem)
                 check(verified.authentic && !verified.tampered) { verified.toString() }
                 checkEquals(receipt.receiptId, verified.receiptId)
+            }
+        }
+    }
+    test("live: a cancelled suspend flush still uploads, on the SDK's thread") {
+        Platform.start().use { platform ->
+            enrolled(platform, tempDir("cancelled")).use { sdk ->
+                sdk.issue(transactionJson(), sampleSignature())
+                runBlocking {
+                    // Undispatched: the flush has started when `launch` returns, then is cancelled.
+                    val flush = launch(start = CoroutineStart.UNDISPATCHED) { sdk.flush() }
+                    flush.cancel()
+                    flush.join()
+                    check(flush.isCancelled)
+                }
+                val deadline = System.nanoTime() + 30_000_000_000L
+                while (sdk.outboxStatus().pending > 0UL && System.nanoTime() < deadline) Thread.sleep(50)
+                checkEquals(0UL, sdk.outboxStatus().pending)
+                checkEquals(FlushReport(stored = 0UL, duplicates = 0UL, deadLettered = 0UL, remaining = 0UL, stoppedBy = null), runBlocking { sdk.flush() })
             }
         }
     }

@@ -1,12 +1,15 @@
 //! Uploading by itself: a background thread that flushes the outbox when there is something to
 //! send, and checks the link on a timer with backoff while the platform is unreachable.
+//!
+//! The thread is a plain one: it flushes (blocking), then sleeps on a condition variable until
+//! its timer runs out, [`AutoFlush::wake`] or [`AutoFlush::stop`]. A wake that comes while it
+//! flushes is kept, and the thread looks again as soon as the flush is over.
 
 use super::Outbox;
 use crate::upload::{PlatformClient, UploadError, backoff, jitter};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Duration;
-use tokio::sync::{Notify, watch};
+use std::time::{Duration, Instant};
 
 /// When [`AutoFlush`] tries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,9 +35,59 @@ impl Default for AutoFlushPolicy {
 /// A running background uploader. Dropping it (or [`AutoFlush::stop`]) stops the thread after
 /// the upload in flight, if any.
 pub struct AutoFlush {
-    wake: Arc<Notify>,
-    stop: watch::Sender<bool>,
+    control: Arc<Control>,
     thread: Option<JoinHandle<()>>,
+}
+
+/// What the app has asked of the thread since it last looked.
+#[derive(Default)]
+struct Requests {
+    /// Try now ([`AutoFlush::wake`]); cleared when the thread wakes up for it.
+    wake: bool,
+    /// End ([`AutoFlush::stop`]); never cleared.
+    stop: bool,
+}
+
+/// The requests, and the condition the thread sleeps on until one comes.
+#[derive(Default)]
+struct Control {
+    requests: Mutex<Requests>,
+    changed: Condvar,
+}
+
+impl Control {
+    fn requests(&self) -> MutexGuard<'_, Requests> {
+        // Two flags that are each written whole: a panic cannot leave them half-set.
+        self.requests.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn ask(&self, request: impl FnOnce(&mut Requests)) {
+        request(&mut self.requests());
+        self.changed.notify_one();
+    }
+
+    /// Sleeps for `delay` or until a request comes; `false` when asked to stop.
+    fn sleep(&self, delay: Duration) -> bool {
+        let deadline = Instant::now() + delay;
+        let mut requests = self.requests();
+        loop {
+            if requests.stop {
+                return false;
+            }
+            if requests.wake {
+                requests.wake = false;
+                return true;
+            }
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return true;
+            };
+            requests = self
+                .changed
+                .wait_timeout(requests, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
 }
 
 impl std::fmt::Debug for AutoFlush {
@@ -50,25 +103,20 @@ impl AutoFlush {
         client: PlatformClient,
         policy: AutoFlushPolicy,
     ) -> std::io::Result<Self> {
-        let wake = Arc::new(Notify::new());
-        let (stop, stopped) = watch::channel(false);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let woken = wake.clone();
+        let control = Arc::new(Control::default());
+        let requests = control.clone();
         let thread = std::thread::Builder::new()
             .name("ereceipt-outbox".into())
-            .spawn(move || runtime.block_on(run(outbox, client, policy, woken, stopped)))?;
+            .spawn(move || run(&outbox, &client, &policy, &requests))?;
         Ok(AutoFlush {
-            wake,
-            stop,
+            control,
             thread: Some(thread),
         })
     }
 
     /// Tries now: after a receipt was queued, or when the app learns the network is back.
     pub fn wake(&self) {
-        self.wake.notify_one();
+        self.control.ask(|r| r.wake = true);
     }
 
     /// Stops the thread and waits for it.
@@ -77,7 +125,7 @@ impl AutoFlush {
     }
 
     fn shutdown(&mut self) {
-        let _ = self.stop.send(true);
+        self.control.ask(|r| r.stop = true);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -90,13 +138,7 @@ impl Drop for AutoFlush {
     }
 }
 
-async fn run(
-    outbox: Arc<Outbox>,
-    client: PlatformClient,
-    policy: AutoFlushPolicy,
-    wake: Arc<Notify>,
-    mut stopped: watch::Receiver<bool>,
-) {
+fn run(outbox: &Outbox, client: &PlatformClient, policy: &AutoFlushPolicy, control: &Control) {
     let mut failures: u32 = 0;
     loop {
         let pending = outbox.status().map(|s| s.pending).unwrap_or(0);
@@ -104,28 +146,23 @@ async fn run(
             failures = 0;
             policy.idle_interval
         } else {
-            match outbox.flush(&client).await {
+            match outbox.flush(client) {
                 Ok(report) if report.error.is_none() => {
                     failures = 0;
                     policy.idle_interval
                 }
                 Ok(report) => {
                     failures = failures.saturating_add(1);
-                    retry_delay(&policy, failures, report.error.as_ref())
+                    retry_delay(policy, failures, report.error.as_ref())
                 }
                 // Storage trouble: keep trying on the slow schedule; status shows the error.
                 Err(_) => {
                     failures = failures.saturating_add(1);
-                    retry_delay(&policy, failures, None)
+                    retry_delay(policy, failures, None)
                 }
             }
         };
-        tokio::select! {
-            () = tokio::time::sleep(delay) => {}
-            () = wake.notified() => {}
-            _ = stopped.changed() => return,
-        }
-        if *stopped.borrow() {
+        if !control.sleep(delay) {
             return;
         }
     }

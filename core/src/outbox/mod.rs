@@ -18,6 +18,8 @@
 //! in clear on its disk.
 //!
 //! [`Outbox::flush`] uploads in counter order and deletes each receipt once the platform has it.
+//! It blocks the calling thread; the uploads go out on up to [`OutboxConfig::upload_window`]
+//! threads of its own, sharing the client's connections.
 //! A crash between the upload and the delete only means the receipt is sent again, and the
 //! platform answers a resend with "already stored" (the upload is idempotent), so every receipt
 //! reaches the platform exactly once. A receipt the platform rejects (4xx) is moved to the dead
@@ -34,10 +36,9 @@ pub use auto::{AutoFlush, AutoFlushPolicy};
 
 use crate::record::{ChainState, ReceiptId};
 use crate::upload::{PlatformClient, PutOutcome, UploadError};
-use futures_util::StreamExt;
-use futures_util::stream::FuturesOrdered;
+use std::collections::VecDeque;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError, mpsc};
 use std::time::{SystemTime, UNIX_EPOCH};
 use store::{Queue, Store, Why};
 
@@ -170,7 +171,7 @@ pub struct Outbox {
     listed: Mutex<Listing>,
     /// Serialises flushes within this process (other processes are harmless: uploads are
     /// idempotent).
-    flushing: tokio::sync::Mutex<()>,
+    flushing: Mutex<()>,
 }
 
 impl std::fmt::Debug for Outbox {
@@ -202,7 +203,7 @@ impl Outbox {
             store: Store::open(dir)?,
             config,
             listed: Mutex::new(Listing::default()),
-            flushing: tokio::sync::Mutex::new(()),
+            flushing: Mutex::new(()),
         })
     }
 
@@ -351,11 +352,14 @@ impl Outbox {
     /// directory each, and whatever is left when the flush ends. A crash before a
     /// batch is written only means those receipts are sent again and the platform answers
     /// "already stored".
-    pub async fn flush(&self, client: &PlatformClient) -> Result<FlushReport, OutboxError> {
-        let _one_at_a_time = self.flushing.lock().await;
+    ///
+    /// Blocks until the flush is over; a second flush in this process waits for the first.
+    pub fn flush(&self, client: &PlatformClient) -> Result<FlushReport, OutboxError> {
+        // A flush that panicked left nothing half-written (every change is one transaction).
+        let _one_at_a_time = self.flushing.lock().unwrap_or_else(PoisonError::into_inner);
         let mut report = FlushReport::default();
         let mut delivered = Vec::new();
-        let uploaded = self.upload(client, &mut report, &mut delivered).await;
+        let uploaded = self.upload(client, &mut report, &mut delivered);
         let recorded = self.delivered(&delivered, report.error.is_none());
         uploaded?;
         recorded?;
@@ -363,58 +367,101 @@ impl Outbox {
         Ok(report)
     }
 
-    async fn upload(
+    /// The uploads of a flush. This thread reads the queue, hands the receipts in counter
+    /// order to up to a window of sender threads (which share the client's connection pool)
+    /// and records their results in the same order, so the window slides as one of async
+    /// requests would: a receipt is started only when the one a window before it is recorded.
+    /// Only this thread touches the outbox's files.
+    fn upload(
         &self,
         client: &PlatformClient,
         report: &mut FlushReport,
         delivered: &mut Vec<u64>,
     ) -> Result<(), OutboxError> {
+        type Done = mpsc::Sender<Result<PutOutcome, UploadError>>;
         let window = self.config.upload_window.max(1);
-        let mut in_flight = FuturesOrdered::new();
-        let mut after: i64 = -1;
-        let mut exhausted = false;
-        loop {
-            while !exhausted && report.error.is_none() && in_flight.len() < window {
-                match self.next_after(after)? {
-                    Some(next) => {
-                        after = to_i64(next.counter)?;
-                        in_flight.push_back(async move {
-                            let result = client.put_receipt(&next.receipt_id, &next.envelope).await;
-                            (next.counter, result)
-                        });
+        let (jobs, queue) = mpsc::channel::<(Next, Done)>();
+        let queue = Mutex::new(queue);
+        // Sends until the queue closes. A result nobody waits for any more (the flush stopped
+        // on a storage error) is dropped: the receipt is still pending and goes again later.
+        let sender = || {
+            loop {
+                let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                let Ok((next, done)) = job else { return };
+                let _ = done.send(client.put_receipt(&next.receipt_id, &next.envelope));
+            }
+        };
+        std::thread::scope(|scope| {
+            // Owned here, so the queue closes and the senders end when this closure returns.
+            let jobs = jobs;
+            let mut senders = 0;
+            let mut in_flight = VecDeque::new();
+            let mut after: i64 = -1;
+            let mut exhausted = false;
+            loop {
+                while !exhausted && report.error.is_none() && in_flight.len() < window {
+                    let Some(next) = self.next_after(after)? else {
+                        exhausted = true;
+                        continue;
+                    };
+                    after = to_i64(next.counter)?;
+                    if senders == in_flight.len() {
+                        let spawned = std::thread::Builder::new()
+                            .name("ereceipt-upload".into())
+                            .spawn_scoped(scope, sender);
+                        match spawned {
+                            Ok(_) => senders += 1,
+                            Err(e) if senders == 0 => {
+                                report.error = Some(UploadError::Unavailable {
+                                    reason: format!("cannot start an upload thread: {e}"),
+                                    retry_after: None,
+                                    attempts: 0,
+                                });
+                                break;
+                            }
+                            // Fewer senders than the window: the queue waits for the others.
+                            Err(_) => {}
+                        }
                     }
-                    None => exhausted = true,
+                    let (done, result) = mpsc::channel();
+                    in_flight.push_back((next.counter, result));
+                    jobs.send((next, done))
+                        .expect("the queue is open while this scope runs");
+                }
+                let Some((counter, result)) = in_flight.pop_front() else {
+                    return Ok(());
+                };
+                let Ok(result) = result.recv() else {
+                    // Its sender panicked; the scope raises that panic when this returns.
+                    return Ok(());
+                };
+                match result {
+                    Ok(outcome) => {
+                        delivered.push(counter);
+                        if delivered.len() >= DELETE_BATCH {
+                            self.delivered(delivered, report.error.is_none())?;
+                            delivered.clear();
+                        }
+                        match outcome {
+                            PutOutcome::Stored => report.stored += 1,
+                            PutOutcome::Duplicate => report.duplicates += 1,
+                        }
+                    }
+                    Err(UploadError::Rejected {
+                        status,
+                        code,
+                        reason,
+                    }) => {
+                        self.bury(counter, status, &code, &reason)?;
+                        report.dead_lettered += 1;
+                    }
+                    Err(error) => {
+                        self.failed(&error)?;
+                        report.error.get_or_insert(error);
+                    }
                 }
             }
-            let Some((counter, result)) = in_flight.next().await else {
-                return Ok(());
-            };
-            match result {
-                Ok(outcome) => {
-                    delivered.push(counter);
-                    if delivered.len() >= DELETE_BATCH {
-                        self.delivered(delivered, report.error.is_none())?;
-                        delivered.clear();
-                    }
-                    match outcome {
-                        PutOutcome::Stored => report.stored += 1,
-                        PutOutcome::Duplicate => report.duplicates += 1,
-                    }
-                }
-                Err(UploadError::Rejected {
-                    status,
-                    code,
-                    reason,
-                }) => {
-                    self.bury(counter, status, &code, &reason)?;
-                    report.dead_lettered += 1;
-                }
-                Err(error) => {
-                    self.failed(&error)?;
-                    report.error.get_or_insert(error);
-                }
-            }
-        }
+        })
     }
 
     /// The first waiting receipt with a counter above `counter`. The directory is listed once and

@@ -156,12 +156,12 @@ fn advance_without_a_receipt_only_moves_the_chain() {
     assert_eq!(outbox.status().unwrap().pending, 0);
 }
 
-#[tokio::test]
-async fn flush_uploads_in_counter_order_and_empties_the_queue() {
+#[test]
+fn flush_uploads_in_counter_order_and_empties_the_queue() {
     let (_dir, outbox) = outbox_with(3, sequential());
     let script = vec![canned(201, "{}"), canned(200, "{}"), canned(201, "{}")];
-    let (url, seen) = serve(script).await;
-    let report = outbox.flush(&client(&url)).await.unwrap();
+    let (url, seen) = serve(script);
+    let report = outbox.flush(&client(&url)).unwrap();
     assert_eq!(
         report,
         FlushReport {
@@ -180,14 +180,14 @@ async fn flush_uploads_in_counter_order_and_empties_the_queue() {
     assert!(status.last_upload_at.is_some());
 }
 
-#[tokio::test]
-async fn a_rejected_receipt_becomes_a_dead_letter_and_the_rest_go_on() {
+#[test]
+fn a_rejected_receipt_becomes_a_dead_letter_and_the_rest_go_on() {
     let (_dir, outbox) = outbox_with(3, sequential());
     let refusal =
         r#"{"error":{"code":"bad_signature","message":"the record signature does not verify"}}"#;
     let script = vec![canned(201, "{}"), canned(422, refusal), canned(201, "{}")];
-    let (url, _) = serve(script).await;
-    let report = outbox.flush(&client(&url)).await.unwrap();
+    let (url, _) = serve(script);
+    let report = outbox.flush(&client(&url)).unwrap();
     assert_eq!(
         (report.stored, report.dead_lettered, report.remaining),
         (2, 1, 0)
@@ -202,25 +202,25 @@ async fn a_rejected_receipt_becomes_a_dead_letter_and_the_rest_go_on() {
     assert_eq!(outbox.status().unwrap().dead, 1);
 
     // Never retried blindly: the next flush sends nothing.
-    let (url, seen) = serve(vec![]).await;
-    let report = outbox.flush(&client(&url)).await.unwrap();
+    let (url, seen) = serve(vec![]);
+    let report = outbox.flush(&client(&url)).unwrap();
     assert_eq!(report, FlushReport::default());
     assert!(seen.lock().unwrap().is_empty());
 
     // Until the app asks.
     outbox.requeue(&id(2)).unwrap();
     assert_eq!(outbox.requeue(&id(2)), Err(OutboxError::NotFound));
-    let (url, _) = serve(vec![canned(201, "{}")]).await;
-    assert_eq!(outbox.flush(&client(&url)).await.unwrap().stored, 1);
+    let (url, _) = serve(vec![canned(201, "{}")]);
+    assert_eq!(outbox.flush(&client(&url)).unwrap().stored, 1);
     assert_eq!(outbox.status().unwrap().dead, 0);
 }
 
-#[tokio::test]
-async fn an_unavailable_platform_stops_the_flush_and_keeps_order() {
+#[test]
+fn an_unavailable_platform_stops_the_flush_and_keeps_order() {
     let (_dir, outbox) = outbox_with(3, sequential());
     let script = vec![canned(201, "{}"), canned(503, "{}")];
-    let (url, _) = serve(script).await;
-    let report = outbox.flush(&client(&url)).await.unwrap();
+    let (url, _) = serve(script);
+    let report = outbox.flush(&client(&url)).unwrap();
     assert_eq!((report.stored, report.remaining), (1, 2));
     assert!(report.error.as_ref().is_some_and(UploadError::is_transient));
     let status = outbox.status().unwrap();
@@ -231,8 +231,8 @@ async fn an_unavailable_platform_stops_the_flush_and_keeps_order() {
             .is_some_and(|e| e.contains("503"))
     );
 
-    let (url, seen) = serve(vec![canned(201, "{}"), canned(201, "{}")]).await;
-    let report = outbox.flush(&client(&url)).await.unwrap();
+    let (url, seen) = serve(vec![canned(201, "{}"), canned(201, "{}")]);
+    let report = outbox.flush(&client(&url)).unwrap();
     assert_eq!((report.stored, report.remaining), (2, 0));
     let paths: Vec<String> = seen.lock().unwrap().iter().map(|s| s.1.clone()).collect();
     assert_eq!(
@@ -245,20 +245,19 @@ async fn an_unavailable_platform_stops_the_flush_and_keeps_order() {
     assert_eq!(outbox.status().unwrap().last_error, None);
 }
 
-#[tokio::test]
-async fn a_flush_keeps_its_window_of_uploads_in_flight() {
+#[test]
+fn a_flush_keeps_its_window_of_uploads_in_flight() {
     let (_dir, outbox) = outbox_with(12, OutboxConfig::default());
-    let (url, seen, peak) =
-        serve_concurrently(|_| canned(201, "{}"), Duration::from_millis(40)).await;
-    let report = outbox.flush(&client(&url)).await.unwrap();
+    let (url, seen, peak) = serve_concurrently(|_| canned(201, "{}"), Duration::from_millis(40));
+    let report = outbox.flush(&client(&url)).unwrap();
     assert_eq!((report.stored, report.remaining), (12, 0));
     assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 4);
     assert_eq!(seen.lock().unwrap().len(), 12);
     assert_eq!(outbox.status().unwrap().pending, 0);
 }
 
-#[tokio::test]
-async fn with_uploads_in_flight_a_failure_stops_new_ones_and_the_rest_are_recorded() {
+#[test]
+fn with_uploads_in_flight_a_failure_stops_new_ones_and_the_rest_are_recorded() {
     let (_dir, outbox) = outbox_with(20, OutboxConfig::default());
     let (rejected, unavailable) = (
         format!("/v1/receipts/{}", id(3)),
@@ -272,9 +271,8 @@ async fn with_uploads_in_flight_a_failure_stops_new_ones_and_the_rest_are_record
             _ => canned(201, "{}"),
         },
         Duration::from_millis(10),
-    )
-    .await;
-    let report = outbox.flush(&client(&url)).await.unwrap();
+    );
+    let report = outbox.flush(&client(&url)).unwrap();
     assert!(report.error.as_ref().is_some_and(UploadError::is_transient));
     assert_eq!(report.dead_lettered, 1);
 
@@ -299,8 +297,8 @@ async fn with_uploads_in_flight_a_failure_stops_new_ones_and_the_rest_are_record
             .as_deref()
             .is_some_and(|e| e.contains("503"))
     );
-    let (url, _, _) = serve_concurrently(|_| canned(201, "{}"), Duration::ZERO).await;
-    let report = outbox.flush(&client(&url)).await.unwrap();
+    let (url, _, _) = serve_concurrently(|_| canned(201, "{}"), Duration::ZERO);
+    let report = outbox.flush(&client(&url)).unwrap();
     assert_eq!((report.remaining, report.error), (0, None));
     assert_eq!(outbox.status().unwrap().last_error, None);
 }
@@ -402,11 +400,11 @@ fn two_issuers_on_one_outbox_store_one_receipt() {
     assert_eq!(second.chain_state().unwrap(), Some(state(1)));
 }
 
-#[tokio::test]
-async fn auto_flush_uploads_without_being_asked() {
+#[test]
+fn auto_flush_uploads_without_being_asked() {
     let (_dir, outbox) = outbox_with(2, OutboxConfig::default());
     let outbox = Arc::new(outbox);
-    let (url, seen) = serve(vec![canned(201, "{}"), canned(201, "{}")]).await;
+    let (url, seen) = serve(vec![canned(201, "{}"), canned(201, "{}")]);
     let policy = AutoFlushPolicy {
         idle_interval: Duration::from_millis(50),
         min_backoff: Duration::from_millis(20),
@@ -415,7 +413,7 @@ async fn auto_flush_uploads_without_being_asked() {
     let auto = AutoFlush::start(outbox.clone(), client(&url), policy).unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while outbox.status().unwrap().pending > 0 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        std::thread::sleep(Duration::from_millis(20));
     }
     auto.stop();
     assert_eq!(outbox.status().unwrap().pending, 0);

@@ -154,8 +154,8 @@ impl Terminal {
 
     /// Enrolls a new terminal with the platform at `url` using a one-time token: makes a key
     /// (or uses `signer`, a hardware key), sends a certificate request for `terminal_id`, checks
-    /// the answer and writes the directory.
-    pub async fn enroll(
+    /// the answer and writes the directory. Blocks until the platform has answered.
+    pub fn enroll(
         dir: &Path,
         url: &str,
         token: &str,
@@ -176,7 +176,7 @@ impl Terminal {
         let subject = TerminalSubject::new("pending", "pending enrollment", terminal_id)?;
         let csr = create_csr(signer.as_ref(), &subject)?;
         let client = PlatformClient::new(url, &config.client)?;
-        let enrollment = client.enroll(token, &csr).await?;
+        let enrollment = client.enroll(token, &csr)?;
         let link = PlatformLink {
             url: client.base_url().to_owned(),
             key: enrollment.platform_key,
@@ -362,9 +362,9 @@ impl Terminal {
         Ok(PlatformClient::new(&link.url, &self.config.client)?)
     }
 
-    /// Uploads every waiting receipt now.
-    pub async fn flush(&self) -> Result<FlushReport, TerminalError> {
-        Ok(self.outbox.flush(&self.client()?).await?)
+    /// Uploads every waiting receipt now, blocking until the flush is over.
+    pub fn flush(&self) -> Result<FlushReport, TerminalError> {
+        Ok(self.outbox.flush(&self.client()?)?)
     }
 
     /// What the outbox holds.

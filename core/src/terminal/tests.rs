@@ -152,13 +152,13 @@ fn answer_for(signer: &SoftwareSigner) -> String {
     .to_string()
 }
 
-#[tokio::test]
-async fn enrollment_writes_a_terminal_that_seals_and_queues() {
+#[test]
+fn enrollment_writes_a_terminal_that_seals_and_queues() {
     let dir = Scratch::new("enroll");
     let config = TerminalConfig::default();
     let key = SoftwareSigner::generate().unwrap();
     let answer = answer_for(&key);
-    let (url, seen) = serve(vec![canned(201, &answer)]).await;
+    let (url, seen) = serve(vec![canned(201, &answer)]);
     let signer: Arc<dyn Signer> = Arc::new(key);
     let terminal = Terminal::enroll(
         &dir.0,
@@ -168,7 +168,6 @@ async fn enrollment_writes_a_terminal_that_seals_and_queues() {
         Some(signer.clone()),
         &config,
     )
-    .await
     .unwrap();
     assert_eq!(seen.lock().unwrap()[0].1, "/v1/enrollments");
     // A hardware signer's key is never written.
@@ -202,11 +201,11 @@ async fn enrollment_writes_a_terminal_that_seals_and_queues() {
     assert_eq!(terminal.client().unwrap().base_url(), url);
 }
 
-#[tokio::test]
-async fn an_enrollment_answer_for_another_key_is_refused() {
+#[test]
+fn an_enrollment_answer_for_another_key_is_refused() {
     let dir = Scratch::new("foreign");
     let answer = answer_for(&SoftwareSigner::generate().unwrap());
-    let (url, _) = serve(vec![canned(201, &answer)]).await;
+    let (url, _) = serve(vec![canned(201, &answer)]);
     let result = Terminal::enroll(
         &dir.0,
         &url,
@@ -214,8 +213,7 @@ async fn an_enrollment_answer_for_another_key_is_refused() {
         "SH000001",
         None,
         &TerminalConfig::default(),
-    )
-    .await;
+    );
     assert!(matches!(result, Err(TerminalError::Enrollment { .. })));
     assert!(!dir.0.join(CERT).exists());
 }

@@ -1,8 +1,12 @@
 //! Talking to the receipt platform: enrollment and receipt upload over HTTPS.
 //!
-//! One [`PlatformClient`] per platform. It is built on reqwest with rustls and the Mozilla root
-//! store compiled in (no OpenSSL, so the same code runs on Android and iOS), plus any extra
-//! roots the app configures for a private platform CA.
+//! One [`PlatformClient`] per platform. It is built on ureq, a blocking HTTP/1.1 client, with
+//! rustls on ring (no OpenSSL, so the same code runs on Android and iOS), Mozilla's root
+//! certificates compiled in (feature `webpki-roots`) and any extra roots the app configures
+//! for a private platform CA. Every call blocks the calling thread until it is done: the SDK
+//! carries no async runtime (0.36 MB of the phone library, `docs/BINDINGS.md`), and a
+//! caller that wants concurrency runs calls on threads of its own, as [`crate::outbox`] does.
+//! Clones share one connection pool.
 //!
 //! Every call is bounded by a connect timeout and a request timeout. [`PlatformClient::put_receipt`]
 //! retries network errors, 5xx and 429 with exponential backoff and full jitter
@@ -23,9 +27,14 @@ pub(crate) use retry::{backoff, jitter};
 
 use crate::record::ReceiptId;
 use crate::seal::{PlatformKey, SealError};
-use reqwest::{StatusCode, Url};
+use rustls::pki_types::CertificateDer;
 use serde::Deserialize;
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+use ureq::http::{Response, StatusCode, Uri, header};
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
+use ureq::{Body, Timeout};
 
 /// The media type of a sealed envelope on the wire.
 pub const ENVELOPE_MEDIA_TYPE: &str = "application/vnd.ereceipt.envelope";
@@ -153,8 +162,9 @@ struct ErrorDetail {
 /// A client of one receipt platform.
 #[derive(Clone, Debug)]
 pub struct PlatformClient {
-    http: reqwest::Client,
-    base: Url,
+    http: ureq::Agent,
+    /// The platform's base URL; it ends in `/`, and request paths are appended to it.
+    base: String,
     retry: RetryPolicy,
 }
 
@@ -171,37 +181,36 @@ impl PlatformClient {
     /// A client for the platform at `base_url` (`https://receipts.example.com/`; `http://` is
     /// accepted for loopback development platforms only). The host name must be ASCII: an
     /// internationalised name is given as its A-label (`https://xn--bckerei-mller-bfb28a.de/`),
-    /// because the SDK carries no Unicode tables for IDNA (a `Config` error otherwise).
+    /// because the SDK carries no Unicode tables for IDNA (a `Config` error otherwise). The
+    /// URL's path is the base of the platform's paths, with or without a final `/`; a query or
+    /// credentials in the URL are a `Config` error.
     pub fn new(base_url: &str, config: &ClientConfig) -> Result<Self, UploadError> {
-        let base = Url::parse(base_url).map_err(|_| UploadError::Config {
-            reason: "the platform URL is not a URL".into(),
-        })?;
-        let loopback = base.host().is_some_and(is_loopback);
-        match base.scheme() {
-            "https" => {}
-            "http" if loopback => {}
-            _ => {
-                return Err(UploadError::Config {
-                    reason: "the platform URL must be https (http only on loopback)".into(),
-                });
-            }
-        }
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .user_agent(concat!("ereceipt-sdk/", env!("CARGO_PKG_VERSION")))
-            .https_only(!loopback);
+        let (base, loopback) = parse_base(base_url)?;
+        let mut roots: Vec<Certificate<'static>> = BUNDLED_ROOTS
+            .iter()
+            .map(|der| Certificate::from_der(der))
+            .collect();
         for pem in &config.extra_roots_pem {
-            let root = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|_| {
-                UploadError::Config {
-                    reason: "an extra root certificate is not PEM".into(),
-                }
-            })?;
-            builder = builder.add_root_certificate(root);
+            roots.extend(pem_roots(pem).ok_or_else(|| UploadError::Config {
+                reason: "an extra root certificate is not PEM".into(),
+            })?);
         }
-        let http = builder.build().map_err(|e| UploadError::Config {
-            reason: e.to_string(),
-        })?;
+        let tls = TlsConfig::builder()
+            .provider(TlsProvider::Rustls)
+            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .root_certs(RootCerts::from(roots))
+            .build();
+        let http = ureq::Agent::config_builder()
+            .timeout_connect(Some(config.connect_timeout))
+            .timeout_global(Some(config.request_timeout))
+            .http_status_as_error(false)
+            .https_only(!loopback)
+            .user_agent(concat!("ereceipt-sdk/", env!("CARGO_PKG_VERSION")))
+            // Enough idle connections kept for an outbox flush's uploads in flight (default 4).
+            .max_idle_connections_per_host(8)
+            .tls_config(tls)
+            .build()
+            .new_agent();
         Ok(PlatformClient {
             http,
             base,
@@ -211,23 +220,31 @@ impl PlatformClient {
 
     /// The platform's base URL.
     pub fn base_url(&self) -> &str {
-        self.base.as_str()
+        &self.base
     }
 
     /// Enrolls a terminal: sends its certificate request with a one-time token and returns the
     /// certificate chain and the platform's encryption key.
-    pub async fn enroll(&self, token: &str, csr_pem: &str) -> Result<Enrollment, UploadError> {
-        let url = self.url("v1/enrollments")?;
-        let body = serde_json::json!({ "token": token, "csr": csr_pem });
-        let response = self
-            .send(Replay::Unsafe, || self.http.post(url.clone()).json(&body))
-            .await?;
-        if response.status() != StatusCode::CREATED && response.status() != StatusCode::OK {
-            return Err(rejection(response).await);
-        }
-        let body: EnrollmentBody = response.json().await.map_err(|_| UploadError::Protocol {
-            reason: "the enrollment answer is not the expected JSON".into(),
+    pub fn enroll(&self, token: &str, csr_pem: &str) -> Result<Enrollment, UploadError> {
+        let url = self.url("v1/enrollments");
+        let body = serde_json::json!({ "token": token, "csr": csr_pem }).to_string();
+        let mut response = self.send(Replay::Unsafe, || {
+            self.http
+                .post(&url)
+                .header(header::CONTENT_TYPE, "application/json")
+                .send(&body)
         })?;
+        if response.status() != StatusCode::CREATED && response.status() != StatusCode::OK {
+            return Err(rejection(response));
+        }
+        let body: EnrollmentBody = response
+            .body_mut()
+            .read_to_vec()
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(|| UploadError::Protocol {
+                reason: "the enrollment answer is not the expected JSON".into(),
+            })?;
         let platform_key =
             PlatformKey::from_pem(&body.platform_key.key_id, &body.platform_key.public_key)
                 .map_err(|e: SealError| UploadError::Protocol {
@@ -243,54 +260,55 @@ impl PlatformClient {
     }
 
     /// Uploads a sealed receipt to `PUT /v1/receipts/{id}`.
-    pub async fn put_receipt(
+    pub fn put_receipt(
         &self,
         receipt_id: &ReceiptId,
         envelope: &[u8],
     ) -> Result<PutOutcome, UploadError> {
-        let url = self.url(&format!("v1/receipts/{receipt_id}"))?;
-        let body = bytes::Bytes::copy_from_slice(envelope);
-        let response = self
-            .send(Replay::Safe, || {
-                self.http
-                    .put(url.clone())
-                    .header(reqwest::header::CONTENT_TYPE, ENVELOPE_MEDIA_TYPE)
-                    .body(body.clone())
-            })
-            .await?;
-        match response.status() {
-            StatusCode::CREATED => Ok(PutOutcome::Stored),
-            StatusCode::OK => Ok(PutOutcome::Duplicate),
-            s if s.is_success() => Err(UploadError::Protocol {
-                reason: format!("status {s} to an upload"),
-            }),
-            _ => Err(rejection(response).await),
-        }
+        let url = self.url(&format!("v1/receipts/{receipt_id}"));
+        let mut response = self.send(Replay::Safe, || {
+            self.http
+                .put(&url)
+                .header(header::CONTENT_TYPE, ENVELOPE_MEDIA_TYPE)
+                .send(envelope)
+        })?;
+        let outcome = match response.status() {
+            StatusCode::CREATED => PutOutcome::Stored,
+            StatusCode::OK => PutOutcome::Duplicate,
+            s if s.is_success() => {
+                return Err(UploadError::Protocol {
+                    reason: format!("status {s} to an upload"),
+                });
+            }
+            _ => return Err(rejection(response)),
+        };
+        // Read to the end, so that the connection goes back to the pool for the next upload.
+        // The receipt is stored whatever the body says, or if it is cut off.
+        let _ = response.body_mut().read_to_vec();
+        Ok(outcome)
     }
 
-    fn url(&self, path: &str) -> Result<Url, UploadError> {
-        self.base.join(path).map_err(|_| UploadError::Config {
-            reason: "the platform URL cannot take a path".into(),
-        })
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
     }
 
     /// Sends a request, retrying transient failures as the policy says. Returns the first
     /// response that is not a transient failure (a success or a 4xx other than 429).
-    async fn send(
+    fn send(
         &self,
         replay: Replay,
-        request: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<reqwest::Response, UploadError> {
+        request: impl Fn() -> Result<Response<Body>, ureq::Error>,
+    ) -> Result<Response<Body>, UploadError> {
         let attempts = self.retry.max_attempts.max(1);
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let (reason, retry_after, may_retry) = match request().send().await {
+            let (reason, retry_after, may_retry) = match request() {
                 Ok(response) if !is_transient_status(response.status()) => return Ok(response),
                 Ok(response) => {
                     let retry_after = response
                         .headers()
-                        .get(reqwest::header::RETRY_AFTER)
+                        .get(header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| parse_retry_after(v, SystemTime::now()));
                     let declined = matches!(
@@ -305,7 +323,7 @@ impl PlatformClient {
                     )
                 }
                 Err(e) => {
-                    let may_retry = replay == Replay::Safe || e.is_connect();
+                    let may_retry = replay == Replay::Safe || never_left(&e);
                     (network_reason(&e), None, may_retry)
                 }
             };
@@ -318,52 +336,121 @@ impl PlatformClient {
                 });
             }
             let wait = retry_after.unwrap_or_else(|| self.retry.delay(attempt - 1, jitter()));
-            tokio::time::sleep(wait).await;
+            std::thread::sleep(wait);
         }
     }
 }
 
-fn is_loopback(host: url::Host<&str>) -> bool {
-    match host {
-        url::Host::Domain(d) => d == "localhost",
-        url::Host::Ipv4(ip) => ip.is_loopback(),
-        url::Host::Ipv6(ip) => ip.is_loopback(),
+/// Checks the platform's URL and returns it ending in `/`, with whether its host is this
+/// machine. `http::Uri` takes ASCII only, which is the IDNA rule of [`PlatformClient::new`].
+fn parse_base(text: &str) -> Result<(String, bool), UploadError> {
+    let refuse = |reason: &str| UploadError::Config {
+        reason: reason.to_owned(),
+    };
+    let uri: Uri = text
+        .parse()
+        .map_err(|_| refuse("the platform URL is not a URL"))?;
+    let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+        return Err(refuse("the platform URL is not a URL"));
+    };
+    if authority.as_str().contains('@') || uri.query().is_some() {
+        return Err(refuse(
+            "the platform URL cannot have credentials or a query",
+        ));
     }
+    let loopback = is_loopback(authority.host());
+    match scheme {
+        "https" => {}
+        "http" if loopback => {}
+        _ => {
+            return Err(refuse(
+                "the platform URL must be https (http only on loopback)",
+            ));
+        }
+    }
+    let path = uri.path().trim_end_matches('/');
+    let authority = authority.as_str().to_ascii_lowercase();
+    Ok((format!("{scheme}://{authority}{path}/"), loopback))
+}
+
+/// `localhost` or a loopback address (an IPv6 one in brackets, as a URL writes it).
+fn is_loopback(host: &str) -> bool {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    host.eq_ignore_ascii_case("localhost") || bare.parse().is_ok_and(|ip: IpAddr| ip.is_loopback())
+}
+
+/// Mozilla's root certificates (feature `webpki-roots`).
+#[cfg(feature = "webpki-roots")]
+const BUNDLED_ROOTS: &[CertificateDer<'static>] = webpki_root_certs::TLS_SERVER_ROOT_CERTS;
+/// Without feature `webpki-roots`, the app's roots are the only ones.
+#[cfg(not(feature = "webpki-roots"))]
+const BUNDLED_ROOTS: &[CertificateDer<'static>] = &[];
+
+/// The certificates of one PEM text, each checked to be usable as a trust anchor; `None` when
+/// it holds none or one that is not.
+fn pem_roots(pem: &str) -> Option<Vec<Certificate<'static>>> {
+    let mut roots = Vec::new();
+    for item in ureq::tls::parse_pem(pem.as_bytes()) {
+        if let PemItem::Certificate(root) = item.ok()? {
+            rustls::RootCertStore::empty()
+                .add(CertificateDer::from(root.der()))
+                .ok()?;
+            roots.push(root);
+        }
+    }
+    (!roots.is_empty()).then_some(roots)
 }
 
 fn is_transient_status(status: StatusCode) -> bool {
     status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS
 }
 
-/// A network error in words, without the request URL's path (it holds the receipt id, which is
-/// harmless, but a log line should say what went wrong, not where).
-fn network_reason(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
+/// Whether the request certainly did not reach the platform: no address, no connection.
+fn never_left(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind;
+    match e {
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
+        ureq::Error::Timeout(t) => matches!(t, Timeout::Resolve | Timeout::Connect),
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            ErrorKind::ConnectionRefused
+                | ErrorKind::HostUnreachable
+                | ErrorKind::NetworkUnreachable
+                | ErrorKind::AddrNotAvailable
+        ),
+        _ => false,
+    }
+}
+
+/// A network error in words, ureq's description in brackets. None of the errors a valid URL can
+/// meet names the URL (its path holds the receipt id, which is harmless, but a log line should
+/// say what went wrong, not where).
+fn network_reason(e: &ureq::Error) -> String {
+    let kind = if matches!(e, ureq::Error::Timeout(_)) {
         "timed out"
-    } else if e.is_connect() {
+    } else if never_left(e) {
         "cannot connect"
     } else {
         "network error"
     };
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    let mut detail = None;
-    while let Some(s) = source {
-        detail = Some(s.to_string());
-        source = s.source();
-    }
-    match detail {
-        Some(d) => format!("{kind} ({d})"),
-        None => kind.to_owned(),
-    }
+    format!("{kind} ({e})")
 }
 
 /// Turns a 4xx answer into [`UploadError::Rejected`], reading the platform's error body when it
 /// has one.
-async fn rejection(response: reqwest::Response) -> UploadError {
+fn rejection(mut response: Response<Body>) -> UploadError {
     let status = response.status();
-    let (code, reason) = match response.json::<ErrorBody>().await {
-        Ok(body) => (body.error.code, body.error.message),
-        Err(_) => (
+    let body = response
+        .body_mut()
+        .read_to_vec()
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<ErrorBody>(&bytes).ok());
+    let (code, reason) = match body {
+        Some(body) => (body.error.code, body.error.message),
+        None => (
             "http_error".to_owned(),
             status.canonical_reason().unwrap_or("rejected").to_owned(),
         ),

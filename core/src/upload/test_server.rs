@@ -1,10 +1,10 @@
 //! A scripted HTTP/1.1 server on a real socket, for testing the client and the outbox.
 
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
 /// A canned answer: status line, extra headers, body.
 pub(crate) struct Canned {
@@ -24,18 +24,20 @@ pub(crate) fn canned(status: u16, body: &str) -> Canned {
 /// What the server saw: method, path, body length.
 pub(crate) type Seen = Arc<Mutex<Vec<(String, String, usize)>>>;
 
-/// Serves `script` in order, one answer per connection, and records the requests.
-pub(crate) async fn serve(script: Vec<Canned>) -> (String, Seen) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// Serves `script` in order, one answer per connection, and records the requests. The serving
+/// thread ends with the script; a test that sends more than it scripted gets a refused
+/// connection.
+pub(crate) fn serve(script: Vec<Canned>) -> (String, Seen) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
     let seen: Seen = Arc::default();
     let log = seen.clone();
-    tokio::spawn(async move {
+    std::thread::spawn(move || {
         for answer in script {
-            let (mut socket, _) = listener.accept().await.unwrap();
-            let (method, path, length) = read_request(&mut socket).await;
+            let (mut socket, _) = listener.accept().unwrap();
+            let (method, path, length) = read_request(&mut socket);
             log.lock().unwrap().push((method, path, length));
-            answer_with(&mut socket, &answer).await;
+            answer_with(&mut socket, &answer);
         }
     });
     (url, seen)
@@ -45,32 +47,33 @@ pub(crate) async fn serve(script: Vec<Canned>) -> (String, Seen) {
 pub(crate) type Peak = Arc<AtomicUsize>;
 
 /// Serves every connection at once, answering each request by its path after `delay`, and
-/// records the requests and the most it held at one time.
-pub(crate) async fn serve_concurrently(
+/// records the requests and the most it held at one time. The server lives until the test
+/// process ends.
+pub(crate) fn serve_concurrently(
     answer: impl Fn(&str) -> Canned + Send + Sync + 'static,
     delay: Duration,
 ) -> (String, Seen, Peak) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
     let seen: Seen = Arc::default();
     let peak: Peak = Arc::default();
     let (log, most) = (seen.clone(), peak.clone());
     let answer = Arc::new(answer);
     let holding = Arc::new(AtomicUsize::new(0));
-    tokio::spawn(async move {
+    std::thread::spawn(move || {
         loop {
-            let (mut socket, _) = listener.accept().await.unwrap();
+            let (mut socket, _) = listener.accept().unwrap();
             let (log, most, answer, holding) =
                 (log.clone(), most.clone(), answer.clone(), holding.clone());
-            tokio::spawn(async move {
-                let (method, path, length) = read_request(&mut socket).await;
+            std::thread::spawn(move || {
+                let (method, path, length) = read_request(&mut socket);
                 let now = holding.fetch_add(1, Ordering::SeqCst) + 1;
                 most.fetch_max(now, Ordering::SeqCst);
                 let canned = answer(&path);
                 log.lock().unwrap().push((method, path, length));
-                tokio::time::sleep(delay).await;
+                std::thread::sleep(delay);
                 holding.fetch_sub(1, Ordering::SeqCst);
-                answer_with(&mut socket, &canned).await;
+                answer_with(&mut socket, &canned);
             });
         }
     });
@@ -78,11 +81,12 @@ pub(crate) async fn serve_concurrently(
 }
 
 /// Reads one request: method, path, body length.
-async fn read_request(socket: &mut TcpStream) -> (String, String, usize) {
+fn read_request(socket: &mut TcpStream) -> (String, String, usize) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let (head_end, content_length) = loop {
-        let n = socket.read(&mut chunk).await.unwrap();
+        let n = socket.read(&mut chunk).unwrap();
+        assert!(n > 0, "the client closed the connection mid-request");
         buf.extend_from_slice(&chunk[..n]);
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
@@ -94,7 +98,8 @@ async fn read_request(socket: &mut TcpStream) -> (String, String, usize) {
         }
     };
     while buf.len() < head_end + content_length {
-        let n = socket.read(&mut chunk).await.unwrap();
+        let n = socket.read(&mut chunk).unwrap();
+        assert!(n > 0, "the client closed the connection mid-body");
         buf.extend_from_slice(&chunk[..n]);
     }
     let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
@@ -104,7 +109,7 @@ async fn read_request(socket: &mut TcpStream) -> (String, String, usize) {
     (method, path, content_length)
 }
 
-async fn answer_with(socket: &mut TcpStream, answer: &Canned) {
+fn answer_with(socket: &mut TcpStream, answer: &Canned) {
     let mut response = format!(
         "HTTP/1.1 {} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
         answer.status,
@@ -115,6 +120,6 @@ async fn answer_with(socket: &mut TcpStream, answer: &Canned) {
     }
     response.push_str("\r\n");
     response.push_str(&answer.body);
-    socket.write_all(response.as_bytes()).await.unwrap();
-    socket.shutdown().await.ok();
+    socket.write_all(response.as_bytes()).unwrap();
+    socket.shutdown(Shutdown::Write).ok();
 }

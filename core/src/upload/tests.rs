@@ -2,7 +2,7 @@
 
 use super::test_server::{canned, serve};
 use super::*;
-use tokio::net::TcpListener;
+use std::net::TcpListener;
 
 fn fast() -> ClientConfig {
     ClientConfig {
@@ -21,16 +21,13 @@ fn id() -> ReceiptId {
     ReceiptId::from_bytes([7; 16])
 }
 
-#[tokio::test]
-async fn created_then_duplicate() {
-    let (url, seen) = serve(vec![canned(201, "{}"), canned(200, "{}")]).await;
+#[test]
+fn created_then_duplicate() {
+    let (url, seen) = serve(vec![canned(201, "{}"), canned(200, "{}")]);
     let client = PlatformClient::new(&url, &fast()).unwrap();
+    assert_eq!(client.put_receipt(&id(), b"ERSE-x"), Ok(PutOutcome::Stored));
     assert_eq!(
-        client.put_receipt(&id(), b"ERSE-x").await,
-        Ok(PutOutcome::Stored)
-    );
-    assert_eq!(
-        client.put_receipt(&id(), b"ERSE-x").await,
+        client.put_receipt(&id(), b"ERSE-x"),
         Ok(PutOutcome::Duplicate)
     );
     let seen = seen.lock().unwrap();
@@ -39,41 +36,35 @@ async fn created_then_duplicate() {
     assert_eq!(seen[0].2, 6);
 }
 
-#[tokio::test]
-async fn retries_5xx_and_429_then_succeeds() {
+#[test]
+fn retries_5xx_and_429_then_succeeds() {
     let mut limited = canned(429, "{}");
     limited.headers.push(("retry-after", "0".into()));
-    let (url, seen) = serve(vec![canned(503, "{}"), limited, canned(201, "{}")]).await;
+    let (url, seen) = serve(vec![canned(503, "{}"), limited, canned(201, "{}")]);
     let client = PlatformClient::new(&url, &fast()).unwrap();
-    assert_eq!(
-        client.put_receipt(&id(), b"e").await,
-        Ok(PutOutcome::Stored)
-    );
+    assert_eq!(client.put_receipt(&id(), b"e"), Ok(PutOutcome::Stored));
     assert_eq!(seen.lock().unwrap().len(), 3);
 }
 
-#[tokio::test]
-async fn honours_retry_after() {
+#[test]
+fn honours_retry_after() {
     let mut limited = canned(429, "{}");
     limited.headers.push(("retry-after", "1".into()));
-    let (url, _) = serve(vec![limited, canned(201, "{}")]).await;
+    let (url, _) = serve(vec![limited, canned(201, "{}")]);
     let client = PlatformClient::new(&url, &fast()).unwrap();
     let started = std::time::Instant::now();
-    assert_eq!(
-        client.put_receipt(&id(), b"e").await,
-        Ok(PutOutcome::Stored)
-    );
+    assert_eq!(client.put_receipt(&id(), b"e"), Ok(PutOutcome::Stored));
     // Backoff alone would have waited at most 5 ms.
     assert!(started.elapsed() >= Duration::from_millis(900));
 }
 
-#[tokio::test]
-async fn a_retry_after_beyond_the_cap_is_reported_not_waited() {
+#[test]
+fn a_retry_after_beyond_the_cap_is_reported_not_waited() {
     let mut limited = canned(429, "{}");
     limited.headers.push(("retry-after", "3600".into()));
-    let (url, seen) = serve(vec![limited]).await;
+    let (url, seen) = serve(vec![limited]);
     let client = PlatformClient::new(&url, &fast()).unwrap();
-    match client.put_receipt(&id(), b"e").await {
+    match client.put_receipt(&id(), b"e") {
         Err(UploadError::Unavailable {
             retry_after,
             attempts,
@@ -87,13 +78,13 @@ async fn a_retry_after_beyond_the_cap_is_reported_not_waited() {
     assert_eq!(seen.lock().unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn never_retries_a_4xx() {
+#[test]
+fn never_retries_a_4xx() {
     let body =
         r#"{"error":{"code":"bad_signature","message":"the record signature does not verify"}}"#;
-    let (url, seen) = serve(vec![canned(400, body), canned(201, "{}")]).await;
+    let (url, seen) = serve(vec![canned(400, body), canned(201, "{}")]);
     let client = PlatformClient::new(&url, &fast()).unwrap();
-    let error = client.put_receipt(&id(), b"e").await.unwrap_err();
+    let error = client.put_receipt(&id(), b"e").unwrap_err();
     assert_eq!(
         error,
         UploadError::Rejected {
@@ -106,11 +97,11 @@ async fn never_retries_a_4xx() {
     assert_eq!(seen.lock().unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn a_4xx_without_an_error_body_is_still_a_rejection() {
-    let (url, _) = serve(vec![canned(409, "not json")]).await;
+#[test]
+fn a_4xx_without_an_error_body_is_still_a_rejection() {
+    let (url, _) = serve(vec![canned(409, "not json")]);
     let client = PlatformClient::new(&url, &fast()).unwrap();
-    match client.put_receipt(&id(), b"e").await {
+    match client.put_receipt(&id(), b"e") {
         Err(UploadError::Rejected { status, code, .. }) => {
             assert_eq!((status, code.as_str()), (409, "http_error"));
         }
@@ -118,12 +109,12 @@ async fn a_4xx_without_an_error_body_is_still_a_rejection() {
     }
 }
 
-#[tokio::test]
-async fn gives_up_after_max_attempts() {
+#[test]
+fn gives_up_after_max_attempts() {
     let script = (0..4).map(|_| canned(500, "{}")).collect();
-    let (url, seen) = serve(script).await;
+    let (url, seen) = serve(script);
     let client = PlatformClient::new(&url, &fast()).unwrap();
-    match client.put_receipt(&id(), b"e").await {
+    match client.put_receipt(&id(), b"e") {
         Err(e @ UploadError::Unavailable { .. }) => {
             assert!(e.is_transient());
             assert!(e.to_string().contains("4 attempt"));
@@ -133,8 +124,8 @@ async fn gives_up_after_max_attempts() {
     assert_eq!(seen.lock().unwrap().len(), 4);
 }
 
-#[tokio::test]
-async fn connection_refused_is_transient() {
+#[test]
+fn connection_refused_is_transient() {
     // Bind and drop: nothing listens on the port afterwards.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -142,7 +133,7 @@ async fn connection_refused_is_transient() {
         .unwrap()
         .port();
     let client = PlatformClient::new(&format!("http://127.0.0.1:{port}/"), &fast()).unwrap();
-    match client.put_receipt(&id(), b"e").await {
+    match client.put_receipt(&id(), b"e") {
         Err(UploadError::Unavailable {
             reason, attempts, ..
         }) => {
@@ -153,49 +144,42 @@ async fn connection_refused_is_transient() {
     }
 }
 
-#[tokio::test]
-async fn a_request_timeout_is_transient() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+#[test]
+fn a_request_timeout_is_transient() {
+    // Listens and never accepts: the kernel completes the connection, nobody ever answers.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
-    // Accepts and never answers.
-    let holder = tokio::spawn(async move {
-        let mut held = Vec::new();
-        loop {
-            let (s, _) = listener.accept().await.unwrap();
-            held.push(s);
-        }
-    });
     let config = ClientConfig {
         request_timeout: Duration::from_millis(200),
         retry: RetryPolicy::none(),
         ..fast()
     };
     let client = PlatformClient::new(&url, &config).unwrap();
-    match client.put_receipt(&id(), b"e").await {
+    match client.put_receipt(&id(), b"e") {
         Err(UploadError::Unavailable { reason, .. }) => {
             assert!(reason.starts_with("timed out"), "{reason}")
         }
         other => panic!("{other:?}"),
     }
-    holder.abort();
+    drop(listener);
 }
 
-#[tokio::test]
-async fn enrollment_is_not_replayed_after_a_server_error() {
-    let (url, seen) = serve(vec![canned(500, "{}"), canned(201, "{}")]).await;
+#[test]
+fn enrollment_is_not_replayed_after_a_server_error() {
+    let (url, seen) = serve(vec![canned(500, "{}"), canned(201, "{}")]);
     let client = PlatformClient::new(&url, &fast()).unwrap();
-    let error = client.enroll("token", "csr").await.unwrap_err();
+    let error = client.enroll("token", "csr").unwrap_err();
     assert!(error.is_transient());
     assert_eq!(seen.lock().unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn enrollment_refusal_names_the_reason() {
+#[test]
+fn enrollment_refusal_names_the_reason() {
     let body =
         r#"{"error":{"code":"token_used","message":"this enrollment token was already used"}}"#;
-    let (url, _) = serve(vec![canned(403, body)]).await;
+    let (url, _) = serve(vec![canned(403, body)]);
     let client = PlatformClient::new(&url, &fast()).unwrap();
-    match client.enroll("token", "csr").await {
+    match client.enroll("token", "csr") {
         Err(UploadError::Rejected { status, code, .. }) => {
             assert_eq!((status, code.as_str()), (403, "token_used"));
         }
@@ -203,12 +187,12 @@ async fn enrollment_refusal_names_the_reason() {
     }
 }
 
-#[tokio::test]
-async fn a_garbled_enrollment_answer_is_a_protocol_error() {
-    let (url, _) = serve(vec![canned(201, r#"{"terminal_id":"T1"}"#)]).await;
+#[test]
+fn a_garbled_enrollment_answer_is_a_protocol_error() {
+    let (url, _) = serve(vec![canned(201, r#"{"terminal_id":"T1"}"#)]);
     let client = PlatformClient::new(&url, &fast()).unwrap();
     assert!(matches!(
-        client.enroll("token", "csr").await,
+        client.enroll("token", "csr"),
         Err(UploadError::Protocol { .. })
     ));
 }
@@ -235,6 +219,55 @@ fn plain_http_only_on_loopback() {
     for bad in ["http://receipts.example.com/", "ftp://x/", "not a url"] {
         assert!(matches!(
             PlatformClient::new(bad, &config),
+            Err(UploadError::Config { .. })
+        ));
+    }
+}
+
+#[test]
+fn the_base_url_is_a_directory_the_paths_go_under() {
+    let config = ClientConfig::default();
+    for (given, base) in [
+        (
+            "https://Receipts.Example.com",
+            "https://receipts.example.com/",
+        ),
+        ("https://h.example/platform", "https://h.example/platform/"),
+        ("https://h.example/platform/", "https://h.example/platform/"),
+    ] {
+        assert_eq!(
+            PlatformClient::new(given, &config).unwrap().base_url(),
+            base
+        );
+    }
+    for bad in [
+        "https://user:secret@h.example/",
+        "https://h.example/?tenant=1",
+    ] {
+        assert!(matches!(
+            PlatformClient::new(bad, &config),
+            Err(UploadError::Config { .. })
+        ));
+    }
+    let (url, seen) = serve(vec![canned(201, "{}")]);
+    let client = PlatformClient::new(&format!("{url}platform"), &fast()).unwrap();
+    assert_eq!(client.put_receipt(&id(), b"e"), Ok(PutOutcome::Stored));
+    assert_eq!(
+        seen.lock().unwrap()[0].1,
+        format!("/platform/v1/receipts/{}", id())
+    );
+}
+
+#[test]
+fn an_extra_root_must_be_a_certificate() {
+    let config = |pem: &str| ClientConfig {
+        extra_roots_pem: vec![pem.to_owned()],
+        ..ClientConfig::default()
+    };
+    let garbled = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    for bad in ["not pem", garbled] {
+        assert!(matches!(
+            PlatformClient::new("https://h.example/", &config(bad)),
             Err(UploadError::Config { .. })
         ));
     }

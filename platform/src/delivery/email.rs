@@ -101,8 +101,8 @@ pub(crate) fn build(email: Email, from: &Mailbox) -> Result<Message, SendError> 
 
 /// `address` with each non-ASCII label of its domain as its A-label (`xn--…`, RFC 5891), which
 /// every mail server accepts. lettre cannot do it: the workspace's `idna` has no Unicode tables
-/// (the `idna_adapter` pin in core/Cargo.toml keeps them out of the phone library, and
-/// Cargo.lock is one for all crates), so it refuses a non-ASCII domain the SDK accepted. The
+/// (Cargo.lock holds `idna_adapter` 1.0.0, the back end without them, which the phone library
+/// once needed), so it refuses a non-ASCII domain the SDK accepted. The
 /// label is lower-cased and composed (NFC) first, as a keyboard may send it decomposed. The
 /// honest cost: this is the encoding of IDNA2008 without UTS 46's mapping of compatibility
 /// characters or its validity checks, so an exotic domain may get an A-label nobody registered

@@ -1132,10 +1132,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_dead_letters() and 0xFFFF) != 37373) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_enroll() and 0xFFFF) != 53910) {
+    if ((lib.uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_enroll() and 0xFFFF) != 28101) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_flush() and 0xFFFF) != 39952) {
+    if ((lib.uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_flush() and 0xFFFF) != 40481) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_ereceipt_ffi_checksum_method_ereceiptsdk_is_enrolled() and 0xFFFF) != 52424) {
@@ -2235,6 +2235,11 @@ public interface EReceiptSdkInterface {
      * `InvalidInput` without a platform URL, for an invalid terminal id or when a terminal is
      * already there; `PlatformUnavailable` (retry); `Rejected` (a used or unknown token: get a
      * new one); `SignerFailed`; `Storage`.
+     *
+     * # Cancellation
+     * Cancelling the call does not stop the enrollment already sent: it runs to its end on
+     * the SDK's thread, and a terminal it enrolls is installed in this SDK as if the call had
+     * returned (`is_enrolled` says so); only the answer is lost.
      */
     suspend fun `enroll`(`token`: kotlin.String, `terminalId`: kotlin.String): TerminalInfo
     
@@ -2244,6 +2249,10 @@ public interface EReceiptSdkInterface {
      *
      * # Errors
      * `NotEnrolled`; `Storage`.
+     *
+     * # Cancellation
+     * Cancelling the call does not stop the flush: it runs to its end on the SDK's thread and
+     * records every upload in the outbox (`outbox_status` shows it); only the report is lost.
      */
     suspend fun `flush`(): FlushReport
     
@@ -2532,6 +2541,11 @@ open class EReceiptSdk: Disposable, AutoCloseable, EReceiptSdkInterface
      * `InvalidInput` without a platform URL, for an invalid terminal id or when a terminal is
      * already there; `PlatformUnavailable` (retry); `Rejected` (a used or unknown token: get a
      * new one); `SignerFailed`; `Storage`.
+     *
+     * # Cancellation
+     * Cancelling the call does not stop the enrollment already sent: it runs to its end on
+     * the SDK's thread, and a terminal it enrolls is installed in this SDK as if the call had
+     * returned (`is_enrolled` says so); only the answer is lost.
      */
     @Throws(EReceiptException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -2562,6 +2576,10 @@ open class EReceiptSdk: Disposable, AutoCloseable, EReceiptSdkInterface
      *
      * # Errors
      * `NotEnrolled`; `Storage`.
+     *
+     * # Cancellation
+     * Cancelling the call does not stop the flush: it runs to its end on the SDK's thread and
+     * records every upload in the outbox (`outbox_status` shows it); only the report is lost.
      */
     @Throws(EReceiptException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -4064,7 +4082,7 @@ public object FfiConverterTypeSignatureCapture: FfiConverter<SignatureCapture, L
  *
  * The SDK calls it while enrolling (to sign the certificate request, and for the public key),
  * when opening a terminal (to match the key with the certificate) and for every receipt, on
- * the thread that called the SDK (for `enroll`, a thread of the SDK's async runtime).
+ * the thread that called the SDK (for `enroll`, the thread the SDK starts for the call).
  */
 public interface Signer {
     
@@ -4102,7 +4120,7 @@ public interface Signer {
  *
  * The SDK calls it while enrolling (to sign the certificate request, and for the public key),
  * when opening a terminal (to match the key with the certificate) and for every receipt, on
- * the thread that called the SDK (for `enroll`, a thread of the SDK's async runtime).
+ * the thread that called the SDK (for `enroll`, the thread the SDK starts for the call).
  */
 open class SignerImpl: Disposable, AutoCloseable, Signer
 {
