@@ -363,7 +363,8 @@ impl Outbox {
         let recorded = self.delivered(&delivered, report.error.is_none());
         uploaded?;
         recorded?;
-        report.remaining = self.store.scan()?.totals().0;
+        report.remaining =
+            u64::try_from(self.store.counters(Queue::Pending)?.len()).unwrap_or(u64::MAX);
         Ok(report)
     }
 
